@@ -5,12 +5,12 @@ import { FUELS, TORQUE_TABLE_STEP_RPM, fullLoadTorque, peakPowerRpm, shippedCars
 import { DRIVER_PROFILES, type DriverProfileName, type Spread } from './drivers.js';
 import { EmissionBatch } from './emission.js';
 import type { FaultRates } from './faults.js';
-import { FleetState } from './fleet-state.js';
+import { FleetState, STRIDE, V } from './fleet-state.js';
 import { stepDriver, stepTraffic } from './policy.js';
-import { stepGearbox, stepPowertrain } from './powertrain.js';
+import { stepDrivetrain, stepFuel, stepGearbox, updateDrivetrainCoefficients } from './powertrain.js';
 import { Rng, deriveSeed } from './random.js';
 import { enterNextSegment, placeNextStop, startRoute } from './route.js';
-import { stepSensors } from './sensors.js';
+import { emitSample } from './sensors.js';
 import { stepThermal } from './thermal.js';
 
 /**
@@ -22,7 +22,7 @@ import { stepThermal } from './thermal.js';
 export const PHYSICS_HZ = 100;
 export const PHYSICS_DT = 1 / PHYSICS_HZ;
 export const DRIVER_EVERY = 4;
-export const THERMAL_EVERY = 10;
+export const THERMAL_EVERY = 20;
 /** Specific heat of cast-iron brake discs, J/(kg·K). */
 const DISC_SPECIFIC_HEAT = 460;
 
@@ -110,6 +110,8 @@ export class Fleet {
   /** Starts session `session` of vehicle `i` at epoch `startMs`: draws car load, driver, route and weather. */
   startSession(i: number, session: number, startMs: number): SessionSetup {
     const s = this.state;
+    const d = s.data;
+    const b = i * STRIDE;
     const seed = this.options.seed;
     const setup = new Rng(deriveSeed(seed, i, session, STREAM.setup));
     const carIndex = this.carIndexFor(i);
@@ -117,22 +119,22 @@ export class Fleet {
     const profileName = this.profileFor(i, session);
     const profile = DRIVER_PROFILES.find((p) => p.name === profileName)!;
 
-    s.carIndex[i] = carIndex;
-    s.profileIndex[i] = DRIVER_PROFILES.indexOf(profile);
+    d[b + V.carIndex] = carIndex;
+    d[b + V.profileIndex] = DRIVER_PROFILES.indexOf(profile);
     const cargo = setup.between(0, 0.6 * (car.max_cargo_kg ?? 300));
     const mass = car.mass_kg + cargo;
-    s.massKg[i] = mass;
-    s.dragK[i] = 0.5 * 1.2 * car.aero.drag_coefficient * car.aero.frontal_area_m2;
-    s.rollingK[i] = car.tyres.rolling_resistance;
-    s.wheelRadiusM[i] = car.tyres.wheel_radius_m;
-    s.gripMu[i] = car.tyres.grip_coefficient;
-    s.drivenLoadFraction[i] = car.tyres.static_driven_load_fraction;
+    d[b + V.massKg] = mass;
+    d[b + V.dragK] = 0.5 * 1.2 * car.aero.drag_coefficient * car.aero.frontal_area_m2;
+    d[b + V.rollingK] = car.tyres.rolling_resistance;
+    d[b + V.wheelRadiusM] = car.tyres.wheel_radius_m;
+    d[b + V.gripMu] = car.tyres.grip_coefficient;
+    d[b + V.drivenLoadFraction] = car.tyres.static_driven_load_fraction;
     const h = car.tyres.cg_height_to_wheelbase ?? 0.2;
-    s.loadTransferK[i] = car.tyres.driven_axle === 'rear' ? h : car.tyres.driven_axle === 'front' ? -h : 0;
+    d[b + V.loadTransferK] = car.tyres.driven_axle === 'rear' ? h : car.tyres.driven_axle === 'front' ? -h : 0;
     const e = car.engine;
-    s.idleRpm[i] = e.idle_rpm;
-    s.redlineRpm[i] = e.redline_rpm;
-    s.revLimitRpm[i] = e.rev_limit_rpm;
+    d[b + V.idleRpm] = e.idle_rpm;
+    d[b + V.redlineRpm] = e.redline_rpm;
+    d[b + V.revLimitRpm] = e.rev_limit_rpm;
     let peakTorqueRpm = e.idle_rpm;
     let peak = 0;
     for (const [rpm, torque] of e.torque_curve) {
@@ -141,110 +143,113 @@ export class Fleet {
         peakTorqueRpm = rpm;
       }
     }
-    s.launchRpm[i] = Math.min(Math.max(peakTorqueRpm + 600, e.idle_rpm * 2), e.redline_rpm * 0.6);
-    s.engineInertia[i] = e.inertia_kgm2;
-    s.throttleTau[i] = e.throttle_time_constant_s;
-    s.frictionNm[i] = e.friction_torque_nm;
-    s.frictionPerRpm[i] = e.friction_torque_per_krpm_nm / 1000;
-    s.bsfcMin[i] = e.bsfc_min_g_per_kwh;
-    s.bsfcBestRpm[i] = 0.45 * peakPowerRpm(car);
+    d[b + V.launchRpm] = Math.min(Math.max(peakTorqueRpm + 600, e.idle_rpm * 2), e.redline_rpm * 0.6);
+    d[b + V.engineInertia] = e.inertia_kgm2;
+    d[b + V.throttleTau] = e.throttle_time_constant_s;
+    d[b + V.frictionNm] = e.friction_torque_nm;
+    d[b + V.frictionPerRpm] = e.friction_torque_per_krpm_nm / 1000;
+    d[b + V.bsfcMin] = e.bsfc_min_g_per_kwh;
+    d[b + V.bsfcBestRpm] = 0.45 * peakPowerRpm(car);
     const fuel = FUELS[car.fuel];
-    s.idleFuelGps[i] = (e.idle_fuel_lph * fuel.densityKgPerL * 1000) / 3600;
-    s.fuelDensity[i] = fuel.densityKgPerL;
-    s.heatingValueKjPerG[i] = fuel.heatingValueMjPerKg;
-    s.torqueTableOffset[i] = this.#torqueOffsets[carIndex]!;
-    s.gearCount[i] = car.gearbox.ratios.length;
-    s.ratioOffset[i] = this.#ratioOffsets[carIndex]!;
-    s.finalDrive[i] = car.gearbox.final_drive;
-    s.drivetrainEfficiency[i] = car.gearbox.efficiency;
-    s.shiftTimeS[i] = car.gearbox.shift_time_s;
-    s.minShiftIntervalS[i] = car.gearbox.min_time_between_shifts_s;
-    s.brakeForceMaxN[i] = car.brakes.max_deceleration_mps2 * mass;
-    s.discHeatCapacity[i] = car.brakes.disc_mass_kg * DISC_SPECIFIC_HEAT;
-    s.fadeStartC[i] = car.brakes.fade_start_c;
-    s.fadeFullC[i] = car.brakes.fade_full_c;
-    s.fadeMinFactor[i] = car.brakes.fade_min_factor;
+    d[b + V.idleFuelGps] = (e.idle_fuel_lph * fuel.densityKgPerL * 1000) / 3600;
+    d[b + V.fuelDensity] = fuel.densityKgPerL;
+    d[b + V.heatingValueKjPerG] = fuel.heatingValueMjPerKg;
+    d[b + V.torqueTableOffset] = this.#torqueOffsets[carIndex]!;
+    d[b + V.gearCount] = car.gearbox.ratios.length;
+    d[b + V.ratioOffset] = this.#ratioOffsets[carIndex]!;
+    d[b + V.finalDrive] = car.gearbox.final_drive;
+    d[b + V.drivetrainEfficiency] = car.gearbox.efficiency;
+    d[b + V.shiftTimeS] = car.gearbox.shift_time_s;
+    d[b + V.minShiftIntervalS] = car.gearbox.min_time_between_shifts_s;
+    d[b + V.brakeForceMaxN] = car.brakes.max_deceleration_mps2 * mass;
+    d[b + V.discHeatCapacity] = car.brakes.disc_mass_kg * DISC_SPECIFIC_HEAT;
+    d[b + V.fadeStartC] = car.brakes.fade_start_c;
+    d[b + V.fadeFullC] = car.brakes.fade_full_c;
+    d[b + V.fadeMinFactor] = car.brakes.fade_min_factor;
     const th = car.thermal;
-    s.thermostatOpenC[i] = th.thermostat_open_c;
-    s.thermostatFullC[i] = th.thermostat_full_c;
-    s.fanOnC[i] = th.fan_on_c;
-    s.fanOffC[i] = th.fan_off_c;
-    s.engineHeatCapacity[i] = th.heat_capacity_kj_per_k;
-    s.radiatorKwPerK[i] = th.radiator_kw_per_k;
+    d[b + V.thermostatOpenC] = th.thermostat_open_c;
+    d[b + V.thermostatFullC] = th.thermostat_full_c;
+    d[b + V.fanOnC] = th.fan_on_c;
+    d[b + V.fanOffC] = th.fan_off_c;
+    d[b + V.engineHeatCapacity] = th.heat_capacity_kj_per_k;
+    d[b + V.radiatorKwPerK] = th.radiator_kw_per_k;
 
     // Driver drawn from the profile's distributions.
-    s.speedFactor[i] = draw(setup, profile.speedFactor);
-    const a = draw(setup, profile.accelMax);
-    const b = draw(setup, profile.comfortDecel);
-    s.accelMax[i] = a;
-    s.comfortDecel[i] = b;
-    s.idmApproachK[i] = 1 / (2 * Math.sqrt(a * b));
-    s.headwayS[i] = draw(setup, profile.headway);
-    s.minGapM[i] = draw(setup, profile.minGap);
-    s.reactionS[i] = draw(setup, profile.reactionTime);
-    s.pedalRate[i] = draw(setup, profile.pedalRate);
-    s.upshiftAt[i] = draw(setup, profile.upshiftAt);
-    s.pedalNoise[i] = draw(setup, profile.pedalNoise);
-    s.anticipation[i] = draw(setup, profile.anticipation);
-    s.amberDilemmaS[i] = draw(setup, profile.amberDilemma);
-    s.moodSwing[i] = draw(setup, profile.moodSwing);
-    s.mood[i] = 1;
-    s.pedalWobble[i] = 0;
-    s.commandAccel[i] = 0;
-    s.pedalThrottle[i] = 0;
-    s.pedalBrake[i] = 0.25;
-    s.throttleTarget[i] = 0;
-    s.brakeTarget[i] = 0.25;
+    d[b + V.speedFactor] = draw(setup, profile.speedFactor);
+    const accelMax = draw(setup, profile.accelMax);
+    const comfortDecel = draw(setup, profile.comfortDecel);
+    d[b + V.accelMax] = accelMax;
+    d[b + V.comfortDecel] = comfortDecel;
+    d[b + V.idmApproachK] = 1 / (2 * Math.sqrt(accelMax * comfortDecel));
+    d[b + V.headwayS] = draw(setup, profile.headway);
+    d[b + V.minGapM] = draw(setup, profile.minGap);
+    d[b + V.reactionS] = draw(setup, profile.reactionTime);
+    d[b + V.pedalRate] = draw(setup, profile.pedalRate);
+    d[b + V.upshiftAt] = draw(setup, profile.upshiftAt);
+    d[b + V.pedalNoise] = draw(setup, profile.pedalNoise);
+    d[b + V.anticipation] = draw(setup, profile.anticipation);
+    d[b + V.amberDilemmaS] = draw(setup, profile.amberDilemma);
+    d[b + V.moodSwing] = draw(setup, profile.moodSwing);
+    d[b + V.mood] = 1;
+    d[b + V.pedalWobble] = 0;
+    d[b + V.commandAccel] = 0;
+    d[b + V.pedalThrottle] = 0;
+    d[b + V.pedalBrake] = 0.25;
+    d[b + V.throttleTarget] = 0;
+    d[b + V.brakeTarget] = 0.25;
 
     // Weather and engine temperature: a cold start begins at ambient.
     const ambient = Math.round(Math.min(40, Math.max(-15, setup.normal(14, 9))) * 2) / 2;
     const coldStart = setup.next() < (this.options.coldStartShare ?? 0.35);
-    s.ambientC[i] = ambient;
-    s.coolantC[i] = coldStart ? ambient : th.thermostat_open_c + setup.between(0, 4);
-    s.oilC[i] = coldStart ? ambient : th.thermostat_open_c + setup.between(0, 8);
-    s.brakeDiscC[i] = ambient + (coldStart ? 0 : setup.between(5, 40));
-    s.fanOn[i] = 0;
+    d[b + V.ambientC] = ambient;
+    d[b + V.coolantC] = coldStart ? ambient : th.thermostat_open_c + setup.between(0, 4);
+    d[b + V.oilC] = coldStart ? ambient : th.thermostat_open_c + setup.between(0, 8);
+    d[b + V.brakeDiscC] = ambient + (coldStart ? 0 : setup.between(5, 40));
+    d[b + V.fanOn] = 0;
     // Vehicle age: wear carried into the session.
-    s.engineWearPct[i] = setup.between(2, 60);
-    s.gearboxWearPct[i] = setup.between(2, 50);
-    s.brakeWearPct[i] = setup.between(0, 70);
+    d[b + V.engineWearPct] = setup.between(2, 60);
+    d[b + V.gearboxWearPct] = setup.between(2, 50);
+    d[b + V.brakeWearPct] = setup.between(0, 70);
 
-    s.speedMps[i] = 0;
-    s.accelMps2[i] = 0;
-    s.engineOn[i] = 1;
-    s.engineRpm[i] = e.idle_rpm;
-    s.engineThrottle[i] = 0;
-    s.gear[i] = 1;
-    s.shiftRemainingS[i] = 0;
-    s.sinceShiftS[i] = 10;
-    s.fuelUsedL[i] = 0;
-    s.distanceM[i] = 0;
-    s.leadPresent[i] = 0;
-    s.harshBrakeUntilS[i] = 0;
-    s.gradeOverrideUntilS[i] = 0;
-    s.limitOverrideUntilS[i] = 0;
-    s.sensorFailureUntilS[i] = 0;
+    d[b + V.speedMps] = 0;
+    d[b + V.accelMps2] = 0;
+    d[b + V.engineOn] = 1;
+    d[b + V.engineRpm] = e.idle_rpm;
+    d[b + V.engineThrottle] = 0;
+    d[b + V.gear] = 1;
+    d[b + V.shiftRemainingS] = 0;
+    d[b + V.sinceShiftS] = 10;
+    d[b + V.fuelUsedL] = 0;
+    d[b + V.distanceM] = 0;
+    d[b + V.leadPresent] = 0;
+    d[b + V.harshBrakeUntilS] = 0;
+    d[b + V.gradeOverrideUntilS] = 0;
+    d[b + V.limitOverrideUntilS] = 0;
+    d[b + V.sensorFailureUntilS] = 0;
 
-    s.rngDriver[i] = deriveSeed(seed, i, session, STREAM.driver);
+    d[b + V.rngDriver] = deriveSeed(seed, i, session, STREAM.driver);
     const routeSeed = deriveSeed(seed, i, session, STREAM.route);
-    s.rngRoute[i] = routeSeed;
-    s.rngTraffic[i] = deriveSeed(seed, i, session, STREAM.traffic);
-    s.rngSensor[i] = deriveSeed(seed, i, session, STREAM.sensor);
-    s.rngFault[i] = deriveSeed(seed, i, session, STREAM.fault);
+    d[b + V.rngRoute] = routeSeed;
+    d[b + V.rngTraffic] = deriveSeed(seed, i, session, STREAM.traffic);
+    d[b + V.rngSensor] = deriveSeed(seed, i, session, STREAM.sensor);
+    d[b + V.rngFault] = deriveSeed(seed, i, session, STREAM.fault);
     startRoute(s, i, setup.pick([0, 1, 2], [0.5, 0.32, 0.18]));
+    d[b + V.brakeEnergyJ] = 0;
+    d[b + V.fuelCut] = 0;
 
-    s.sessionTimeS[i] = 0;
-    s.tick[i] = 0;
-    s.sessionStartMs[i] = startMs;
-    s.emitPeriodS[i] = 1 / this.options.hz;
-    s.emitClockS[i] = 0;
-    s.emitCount[i] = 0;
-    s.seq[i] = 0;
-    s.dropoutLeft[i] = 0;
-    s.stuckLeft[i] = 0;
+    d[b + V.sessionTimeS] = 0;
+    d[b + V.tick] = 0;
+    d[b + V.sessionStartMs] = startMs;
+    d[b + V.emitPeriodS] = 1 / this.options.hz;
+    d[b + V.emitClockS] = 0;
+    d[b + V.emitCount] = 0;
+    d[b + V.seq] = 0;
+    d[b + V.dropoutLeft] = 0;
+    d[b + V.stuckLeft] = 0;
     const skewed = setup.next() < this.options.faults.clockSkew;
-    s.clockSkewMs[i] = skewed ? (setup.next() < 0.5 ? -1 : 1) * setup.between(500, 30000) : 0;
-    s.clockDriftPpm[i] = skewed ? setup.between(-50, 50) : 0;
+    d[b + V.clockSkewMs] = skewed ? (setup.next() < 0.5 ? -1 : 1) * setup.between(500, 30000) : 0;
+    d[b + V.clockDriftPpm] = skewed ? setup.between(-50, 50) : 0;
+    updateDrivetrainCoefficients(s, i, this.ratioTable);
 
     const info: SessionSetup = {
       vehicleIndex: i,
@@ -281,27 +286,39 @@ export class Fleet {
   }
 
   #advanceVehicle(s: FleetState, i: number, steps: number): void {
+    const d = s.data;
+    const b = i * STRIDE;
     const dt = PHYSICS_DT;
     const torque = this.torqueTable;
     const ratios = this.ratioTable;
     const batch = this.batch;
     const faults = this.options.faults;
-    for (let k = 0; k < steps; k++) {
-      const tick = s.tick[i]!;
-      s.tick[i] = tick + 1;
+    let tick = d[b + V.tick]! | 0;
+    for (let k = 0; k < steps; k++, tick++) {
       if (tick % DRIVER_EVERY === 0) {
-        const pos = s.positionM[i]!;
-        if (pos >= s.segmentEndM[i]!) enterNextSegment(s, i);
-        else if (pos > s.stopPositionM[i]! + 1) placeNextStop(s, i, pos);
+        const pos = d[b + V.positionM]!;
+        if (pos >= d[b + V.segmentEndM]!) enterNextSegment(s, i);
+        else if (pos > d[b + V.stopPositionM]! + 1) placeNextStop(s, i, pos);
+        updateDrivetrainCoefficients(s, i, ratios);
+        stepFuel(s, i, dt * DRIVER_EVERY);
         stepTraffic(s, i, dt * DRIVER_EVERY);
         stepDriver(s, i, dt * DRIVER_EVERY, torque, ratios);
         stepGearbox(s, i, ratios);
+        if (tick % THERMAL_EVERY === 0) stepThermal(s, i, dt * THERMAL_EVERY);
       }
-      stepPowertrain(s, i, dt, torque, ratios);
-      if (tick % THERMAL_EVERY === 0) stepThermal(s, i, dt * THERMAL_EVERY);
-      s.sessionTimeS[i] = s.sessionTimeS[i]! + dt;
-      stepSensors(s, i, dt, batch, faults);
+      stepDrivetrain(s, i, dt, torque);
+      d[b + V.sessionTimeS] = d[b + V.sessionTimeS]! + dt;
+      // Sensors sample on their own clock (10–50 Hz), independent of the physics rate.
+      const clock = d[b + V.emitClockS]! + dt;
+      const period = d[b + V.emitPeriodS]!;
+      if (clock >= period - 1e-9) {
+        d[b + V.emitClockS] = clock - period;
+        emitSample(s, i, batch, faults);
+      } else {
+        d[b + V.emitClockS] = clock;
+      }
     }
+    d[b + V.tick] = tick;
   }
 }
 

@@ -1,16 +1,20 @@
-// Engine, gearbox, brakes and longitudinal dynamics for one physics step.
+// Engine, gearbox, brakes and longitudinal dynamics.
 //
 // Engine: full-load torque from the profile's curve, throttle lag, friction and pumping
-// losses as engine braking, fuel cut-off on overrun and at the rev limiter, a raised
-// idle when cold. Below the speed at which first gear reaches idle, a slipping launch
-// clutch lets the engine run above wheel speed. Once coupled, the engine's rotational
-// inertia is reflected into the vehicle's effective mass. Gearbox: an automatic shift
-// map that depends on pedal position and the driver's shift point, kickdown, a minimum
-// interval between shifts and a shift duration with torque interruption. Road loads:
-// aerodynamic drag, rolling resistance, grade; traction limited by tyre grip with
-// longitudinal load transfer. Brakes: pedal force with fade when hot, disc heating
-// from the braking power and cooling that grows with speed. Fuel: a BSFC map.
-import type { FleetState } from './fleet-state.js';
+// losses as engine braking, fuel cut-off on overrun and at the rev limiter, an idle
+// governor and a raised idle when cold. Below the speed at which first gear reaches the
+// engine's speed, a slipping launch clutch lets the engine run above wheel speed; once
+// locked, the engine's rotational inertia is reflected into the vehicle's effective mass.
+// Gearbox: an automatic shift map that depends on pedal position and the driver's shift
+// point, kickdown, a minimum interval between shifts, and a shift duration with torque
+// interruption; or gears on request. Road loads: aerodynamic drag, rolling resistance,
+// grade; traction limited by tyre grip with longitudinal load transfer. Brakes: pedal
+// force with fade when hot (disc temperature lives in thermal.ts). Fuel: a BSFC map.
+//
+// `stepDrivetrain` runs at the physics rate; `updateDrivetrainCoefficients` and
+// `stepFuel` run at the driver's rate, for quantities that change slowly or only on
+// events (gear, grade, temperature).
+import { STRIDE, V, type FleetState } from './fleet-state.js';
 import { TORQUE_TABLE_STEP_RPM } from './car.js';
 
 const G = 9.81;
@@ -20,96 +24,132 @@ const INV_TABLE_STEP = 1 / TORQUE_TABLE_STEP_RPM;
 const WHEELS_INERTIA = 4 * 1.1;
 /** Torque the launch clutch passes with the pedal released: the car creeps. */
 const CREEP_TORQUE_NM = 12;
-/** Share of the braking energy absorbed by the front discs. */
-const FRONT_BRAKE_SHARE = 0.7;
 const GEARBOX_WEAR_PER_SHIFT = 2e-5; // % of life
+
+/**
+ * Recomputes coefficients that depend on gear, road grade, temperatures and mass, so the
+ * physics step only multiplies.
+ */
+export function updateDrivetrainCoefficients(s: FleetState, i: number, ratios: Float64Array): void {
+  const d = s.data;
+  const b = i * STRIDE;
+  const t = d[b + V.sessionTimeS]!;
+  const gear = d[b + V.gear]!;
+  const radius = d[b + V.wheelRadiusM]!;
+  const ratio = gear > 0 ? ratios[d[b + V.ratioOffset]! + gear - 1]! * d[b + V.finalDrive]! : 0;
+  const mass = d[b + V.massKg]!;
+  d[b + V.rpmPerMps] = (RADS_TO_RPM * ratio) / radius;
+  d[b + V.wheelForcePerNm] = ratio / radius;
+  d[b + V.reflectedMassKg] = (d[b + V.engineInertia]! * ratio * ratio) / (radius * radius);
+  d[b + V.baseMassKg] = mass + WHEELS_INERTIA / (radius * radius);
+
+  const overrideGrade = d[b + V.gradeOverrideUntilS]! > t;
+  const sinGrade = overrideGrade ? d[b + V.gradeOverrideSin]! : d[b + V.segmentSinGrade]!;
+  const cosGrade = overrideGrade ? d[b + V.gradeOverrideCos]! : d[b + V.segmentCosGrade]!;
+  d[b + V.gradeForceN] = mass * G * sinGrade;
+  d[b + V.rollingForceN] = d[b + V.rollingK]! * mass * G * cosGrade;
+  d[b + V.gripForceN] = d[b + V.gripMu]! * mass * G * cosGrade;
+
+  const coolant = d[b + V.coolantC]!;
+  const cold = coolant < 60 ? (60 - coolant) / 60 : 0;
+  d[b + V.idleTargetRpm] = d[b + V.idleRpm]! + 350 * (cold < 1 ? cold : 1);
+
+  // Brake fade above the profile's fade temperature.
+  const disc = d[b + V.brakeDiscC]!;
+  let fade = 1;
+  if (disc > d[b + V.fadeStartC]!) {
+    const x = (disc - d[b + V.fadeStartC]!) / (d[b + V.fadeFullC]! - d[b + V.fadeStartC]!);
+    fade = 1 - (1 - d[b + V.fadeMinFactor]!) * (x < 1 ? x : 1);
+  }
+  d[b + V.brakeForcePerPedalN] = d[b + V.brakeForceMaxN]! * fade;
+}
 
 /**
  * Picks the automatic gear for the current engine speed and pedal (or applies a manual
  * request), starting a shift if needed. Runs at the driver's decision rate.
  */
 export function stepGearbox(s: FleetState, i: number, ratios: Float64Array): void {
-  if (s.shiftRemainingS[i]! > 0) return;
-  const gear = s.gear[i]!;
-  const count = s.gearCount[i]!;
+  const d = s.data;
+  const b = i * STRIDE;
+  if (d[b + V.shiftRemainingS]! > 0) return;
+  const gear = d[b + V.gear]!;
+  const count = d[b + V.gearCount]!;
   let target = gear;
-  if (s.manualGears[i] === 1) {
-    const request = s.manualGearRequest[i]!;
+  if (d[b + V.manualGears] === 1) {
+    const request = d[b + V.manualGearRequest]!;
     if (request >= 1 && request <= count && request !== gear) target = request;
-    s.manualGearRequest[i] = 0;
+    d[b + V.manualGearRequest] = 0;
   } else {
-    if (s.sinceShiftS[i]! < s.minShiftIntervalS[i]!) return;
-    const rpm = s.engineRpm[i]!;
-    const idle = s.idleRpm[i]!;
-    const span = s.redlineRpm[i]! - idle;
-    const pedal = s.pedalThrottle[i]!;
-    const shiftAt = s.upshiftAt[i]!;
+    if (d[b + V.sinceShiftS]! < d[b + V.minShiftIntervalS]!) return;
+    const rpm = d[b + V.engineRpm]!;
+    const idle = d[b + V.idleRpm]!;
+    const span = d[b + V.redlineRpm]! - idle;
+    const pedal = d[b + V.pedalThrottle]!;
+    const shiftAt = d[b + V.upshiftAt]!;
     // Light pedal shifts early; a floored pedal (kickdown) holds gears to near the redline.
     const kick = pedal > 0.9 ? 0.92 - shiftAt : 0;
     const upRpm = idle + span * (shiftAt * (0.5 + 0.5 * pedal) + kick);
     const downRpm = idle * 1.15 + span * (shiftAt * 0.45 * pedal + (pedal > 0.85 ? 0.3 : 0));
-    const off = s.ratioOffset[i]! - 1;
-    const speed = s.speedMps[i]!;
-    if (speed < 1) {
+    const off = d[b + V.ratioOffset]! - 1;
+    const revGuard = d[b + V.revLimitRpm]! * 0.97;
+    if (d[b + V.speedMps]! < 1) {
       target = 1;
-    } else if ((rpm > upRpm || rpm > s.revLimitRpm[i]! * 0.97) && gear < count) {
+    } else if ((rpm > upRpm || rpm > revGuard) && gear < count) {
       const after = (rpm * ratios[off + gear + 1]!) / ratios[off + gear]!;
-      if (after > downRpm * 1.08 || rpm > s.revLimitRpm[i]! * 0.97) target = gear + 1;
+      if (after > downRpm * 1.08 || rpm > revGuard) target = gear + 1;
     } else if (rpm < downRpm && gear > 1) {
       const after = (rpm * ratios[off + gear - 1]!) / ratios[off + gear]!;
-      if (after < upRpm * 0.92 && after < s.redlineRpm[i]!) target = gear - 1;
+      if (after < upRpm * 0.92 && after < d[b + V.redlineRpm]!) target = gear - 1;
     }
   }
   if (target !== gear) {
-    s.gear[i] = target;
-    s.shiftRemainingS[i] = s.shiftTimeS[i]!;
-    s.sinceShiftS[i] = 0;
-    s.gearboxWearPct[i] = s.gearboxWearPct[i]! + GEARBOX_WEAR_PER_SHIFT;
+    d[b + V.gear] = target;
+    d[b + V.shiftRemainingS] = d[b + V.shiftTimeS]!;
+    d[b + V.sinceShiftS] = 0;
+    d[b + V.gearboxWearPct] = d[b + V.gearboxWearPct]! + GEARBOX_WEAR_PER_SHIFT;
+    updateDrivetrainCoefficients(s, i, ratios);
   }
 }
 
-/** Advances engine, gearbox, brakes and motion of vehicle `i` by `dt` seconds. */
-export function stepPowertrain(s: FleetState, i: number, dt: number, torqueTable: Float64Array, ratios: Float64Array): void {
-  const t = s.sessionTimeS[i]!;
-  s.sinceShiftS[i] = s.sinceShiftS[i]! + dt;
-  if (s.shiftRemainingS[i]! > 0) s.shiftRemainingS[i] = s.shiftRemainingS[i]! - dt;
+/** Advances pedals, engine, clutch, brakes and motion of vehicle `i` by `dt` seconds. */
+export function stepDrivetrain(s: FleetState, i: number, dt: number, torqueTable: Float64Array): void {
+  const d = s.data;
+  const b = i * STRIDE;
+  d[b + V.sinceShiftS] = d[b + V.sinceShiftS]! + dt;
+  let shiftRemaining = d[b + V.shiftRemainingS]!;
+  if (shiftRemaining > 0) d[b + V.shiftRemainingS] = shiftRemaining = shiftRemaining - dt;
 
   // Pedals travel toward the driver's targets at the driver's rate: the jerk they accept.
   // Releasing is faster than pressing.
-  const rate = s.manualPedals[i] === 1 ? 6 : s.pedalRate[i]!;
-  const throttleNow = s.pedalThrottle[i]!;
-  let move = s.throttleTarget[i]! - throttleNow;
-  if (move > rate * dt) move = rate * dt;
-  else if (move < -2.5 * rate * dt) move = -2.5 * rate * dt;
-  s.pedalThrottle[i] = throttleNow + move;
-  const brakeNow = s.pedalBrake[i]!;
-  move = s.brakeTarget[i]! - brakeNow;
-  if (move > 1.5 * rate * dt) move = 1.5 * rate * dt;
-  else if (move < -3 * rate * dt) move = -3 * rate * dt;
-  s.pedalBrake[i] = brakeNow + move;
+  const step = (d[b + V.manualPedals] === 1 ? 6 : d[b + V.pedalRate]!) * dt;
+  const pedal0 = d[b + V.pedalThrottle]!;
+  let move = d[b + V.throttleTarget]! - pedal0;
+  if (move > step) move = step;
+  else if (move < -2.5 * step) move = -2.5 * step;
+  const pedal = pedal0 + move;
+  d[b + V.pedalThrottle] = pedal;
+  const brake0 = d[b + V.pedalBrake]!;
+  move = d[b + V.brakeTarget]! - brake0;
+  if (move > 1.5 * step) move = 1.5 * step;
+  else if (move < -3 * step) move = -3 * step;
+  const brakePedal = brake0 + move;
+  d[b + V.pedalBrake] = brakePedal;
 
-  const v = s.speedMps[i]!;
-  const mass = s.massKg[i]!;
-  const radius = s.wheelRadiusM[i]!;
-  const gear = s.gear[i]!;
-  const ratio = gear > 0 ? ratios[s.ratioOffset[i]! + gear - 1]! * s.finalDrive[i]! : 0;
-  const wheelRpm = (v / radius) * RADS_TO_RPM * ratio;
-  const idle = s.idleRpm[i]!;
-  const coolant = s.coolantC[i]!;
-  const cold = coolant < 60 ? (60 - coolant) / 60 : 0;
-  const idleTarget = idle + 350 * (cold < 1 ? cold : 1);
-  const pedal = s.pedalThrottle[i]!;
-  const engineOn = s.engineOn[i] === 1;
+  const v = d[b + V.speedMps]!;
+  const engineOn = d[b + V.engineOn] === 1;
+  const idleTarget = d[b + V.idleTargetRpm]!;
+  const wheelRpm = v * d[b + V.rpmPerMps]!;
+  const forcePerNm = d[b + V.wheelForcePerNm]!;
 
   // Throttle response lag at the engine.
-  let throttle = s.engineThrottle[i]!;
-  throttle += ((engineOn ? pedal : 0) - throttle) * (dt / s.throttleTau[i]!);
-  s.engineThrottle[i] = throttle;
+  let throttle = d[b + V.engineThrottle]!;
+  throttle += ((engineOn ? pedal : 0) - throttle) * (dt / d[b + V.throttleTau]!);
+  d[b + V.engineThrottle] = throttle;
 
-  const shifting = s.shiftRemainingS[i]! > 0;
-  let rpm = s.engineRpm[i]!;
+  const shifting = shiftRemaining > 0;
+  let rpm = d[b + V.engineRpm]!;
   // The clutch locks once the wheel side has caught up with the engine, and opens below idle.
-  const coupled = engineOn && !shifting && ratio > 0 && wheelRpm >= idleTarget * 0.92 && wheelRpm >= rpm - 60;
+  const coupled = engineOn && !shifting && forcePerNm > 0 && wheelRpm >= idleTarget * 0.92 && wheelRpm >= rpm - 60;
   if (!engineOn) {
     rpm -= rpm * (dt / 0.3);
     if (rpm < 1) rpm = 0;
@@ -117,78 +157,65 @@ export function stepPowertrain(s: FleetState, i: number, dt: number, torqueTable
     rpm = wheelRpm;
   } else {
     // Slipping launch clutch (or a shift in progress): engine speed settles toward its target.
-    const launch = idleTarget + throttle * throttle * (s.launchRpm[i]! - idleTarget);
-    let target = shifting ? wheelRpm : launch;
+    let target = shifting ? wheelRpm : idleTarget + throttle * throttle * (d[b + V.launchRpm]! - idleTarget);
     if (target < idleTarget) target = idleTarget;
     if (!shifting && wheelRpm > target) target = wheelRpm;
-    const k = dt / (shifting ? s.shiftTimeS[i]! * 0.4 : 0.12);
+    const k = dt / (shifting ? d[b + V.shiftTimeS]! * 0.4 : 0.12);
     rpm += (target - rpm) * (k < 1 ? k : 1);
   }
-  const revLimit = s.revLimitRpm[i]!;
+  const revLimit = d[b + V.revLimitRpm]!;
   if (rpm > revLimit + 150) rpm = revLimit + 150;
-  s.engineRpm[i] = rpm;
+  d[b + V.engineRpm] = rpm;
 
-  const k = rpm * INV_TABLE_STEP;
-  const j = k | 0;
-  const base = s.torqueTableOffset[i]! + j;
-  const maxTorque = torqueTable[base]! + (torqueTable[base + 1]! - torqueTable[base]!) * (k - j);
-  const friction = s.frictionNm[i]! + s.frictionPerRpm[i]! * rpm;
+  const kf = rpm * INV_TABLE_STEP;
+  const j = kf | 0;
+  const at = d[b + V.torqueTableOffset]! + j;
+  const maxTorque = torqueTable[at]! + (torqueTable[at + 1]! - torqueTable[at]!) * (kf - j);
+  const friction = d[b + V.frictionNm]! + d[b + V.frictionPerRpm]! * rpm;
 
   // Engine torque: throttle share of full load minus friction and pumping losses.
   let torque = 0;
-  let fuelCut = false;
   let clutchTorque = 0;
+  let fuelCut = 1;
   if (engineOn) {
-    fuelCut = rpm >= revLimit || (coupled && throttle < 0.02 && rpm > idleTarget + 250);
-    if (fuelCut) {
+    if (rpm >= revLimit || (coupled && throttle < 0.02 && rpm > idleTarget + 250)) {
       torque = -friction;
     } else {
+      fuelCut = 0;
       // Idle governor: opens the throttle as much as needed to hold idle speed.
-      const governor = (idleTarget + 120 - rpm) / 400;
+      const governor = (idleTarget + 120 - rpm) * (1 / 400);
       const idleThrottle = governor > 0 ? (governor < 1 ? governor : 1) * (friction / (maxTorque + friction)) * 1.6 : 0;
       const effective = throttle > idleThrottle ? throttle : idleThrottle;
       torque = effective * maxTorque - (1 - effective) * friction;
     }
-    if (!coupled && !shifting && ratio > 0) {
+    if (!coupled && !shifting && forcePerNm > 0) {
       // The slipping clutch passes what the engine makes above its own losses (plus creep).
-      clutchTorque = throttle * maxTorque + (s.pedalBrake[i]! < 0.05 ? CREEP_TORQUE_NM : 0);
+      clutchTorque = throttle * maxTorque + (brakePedal < 0.05 ? CREEP_TORQUE_NM : 0);
     }
   }
-  s.engineTorqueNm[i] = torque;
+  d[b + V.fuelCut] = fuelCut;
+  d[b + V.engineTorqueNm] = torque;
   const load = (torque + friction) / maxTorque;
-  s.engineLoad[i] = load < 0 ? 0 : load > 1 ? 1 : load;
+  d[b + V.engineLoad] = load < 0 ? 0 : load > 1 ? 1 : load;
 
-  // Forces at the wheels.
-  const efficiency = s.drivetrainEfficiency[i]!;
+  // Forces at the wheels: drive limited by traction (with load transfer), brakes by grip (ABS).
+  const efficiency = d[b + V.drivetrainEfficiency]!;
   let driveForce = 0;
-  if (coupled) driveForce = (torque * ratio * (torque > 0 ? efficiency : 1 / efficiency)) / radius;
-  else if (clutchTorque > 0) driveForce = (clutchTorque * ratio * efficiency) / radius;
-  const grip = s.gripMu[i]! * mass * G;
-  let driven = s.drivenLoadFraction[i]! + (s.loadTransferK[i]! * s.accelMps2[i]!) / G;
+  if (coupled) driveForce = torque * forcePerNm * (torque > 0 ? efficiency : 1 / efficiency);
+  else if (clutchTorque > 0) driveForce = clutchTorque * forcePerNm * efficiency;
+  const grip = d[b + V.gripForceN]!;
+  let driven = d[b + V.drivenLoadFraction]! + d[b + V.loadTransferK]! * d[b + V.accelMps2]! * (1 / G);
   if (driven > 1) driven = 1;
   else if (driven < 0.2) driven = 0.2;
   const traction = grip * driven;
   if (driveForce > traction) driveForce = traction;
   else if (driveForce < -traction) driveForce = -traction;
-
-  // Brakes with fade above the profile's fade temperature; ABS caps total braking at grip.
-  const disc = s.brakeDiscC[i]!;
-  let fade = 1;
-  if (disc > s.fadeStartC[i]!) {
-    const x = (disc - s.fadeStartC[i]!) / (s.fadeFullC[i]! - s.fadeStartC[i]!);
-    fade = 1 - (1 - s.fadeMinFactor[i]!) * (x < 1 ? x : 1);
-  }
-  let brakeForce = s.pedalBrake[i]! * s.brakeForceMaxN[i]! * fade;
+  let brakeForce = brakePedal * d[b + V.brakeForcePerPedalN]!;
   if (brakeForce > grip) brakeForce = grip;
 
-  const overrideGrade = s.gradeOverrideUntilS[i]! > t;
-  const sinGrade = overrideGrade ? s.gradeOverrideSin[i]! : s.segmentSinGrade[i]!;
-  const cosGrade = overrideGrade ? s.gradeOverrideCos[i]! : s.segmentCosGrade[i]!;
-  const gradeForce = mass * G * sinGrade;
-  const rollingForce = s.rollingK[i]! * mass * G * cosGrade;
-  const dragForce = s.dragK[i]! * v * v;
-  const reflected = coupled ? (s.engineInertia[i]! * ratio * ratio) / (radius * radius) : 0;
-  const effectiveMass = mass + reflected + WHEELS_INERTIA / (radius * radius);
+  const gradeForce = d[b + V.gradeForceN]!;
+  const rollingForce = d[b + V.rollingForceN]!;
+  const effectiveMass = d[b + V.baseMassKg]! + (coupled ? d[b + V.reflectedMassKg]! : 0);
 
   let accel: number;
   let vNext: number;
@@ -199,37 +226,42 @@ export function stepPowertrain(s: FleetState, i: number, dt: number, torqueTable
     accel = push > hold ? (push - hold) / effectiveMass : 0;
     vNext = accel * dt;
   } else {
-    accel = (driveForce - dragForce - gradeForce - rollingForce - brakeForce) / effectiveMass;
+    accel = (driveForce - d[b + V.dragK]! * v * v - gradeForce - rollingForce - brakeForce) / effectiveMass;
     vNext = v + accel * dt;
     if (vNext < 0) {
       vNext = 0;
       accel = -v / dt;
     }
   }
-  s.speedMps[i] = vNext;
-  s.accelMps2[i] = accel;
+  d[b + V.speedMps] = vNext;
+  d[b + V.accelMps2] = accel;
   const travelled = 0.5 * (v + vNext) * dt;
-  s.positionM[i] = s.positionM[i]! + travelled;
-  s.distanceM[i] = s.distanceM[i]! + travelled;
+  d[b + V.positionM] = d[b + V.positionM]! + travelled;
+  d[b + V.distanceM] = d[b + V.distanceM]! + travelled;
+  // Braking energy, turned into disc heat and pad wear by the thermal step.
+  d[b + V.brakeEnergyJ] = d[b + V.brakeEnergyJ]! + brakeForce * v * dt;
+}
 
-  // Brake disc: heated by the front share of braking power, cooled more at speed.
-  const heat = (brakeForce * v * dt * FRONT_BRAKE_SHARE) / s.discHeatCapacity[i]!;
-  const ambient = s.ambientC[i]!;
-  s.brakeDiscC[i] = disc + heat - (0.0015 + 0.00045 * v) * (disc - ambient) * dt;
-  // Pad wear follows absorbed energy, faster when hot.
-  const hot = disc > 350 ? (disc - 350) / 150 : 0;
-  s.brakeWearPct[i] = s.brakeWearPct[i]! + brakeForce * v * dt * 2e-9 * (1 + hot);
-
-  // Fuel: brake-specific consumption, worst at part load and far from the best speed.
+/**
+ * Fuel flow from a brake-specific fuel consumption map: worst at part load and far
+ * from the best engine speed, richer when cold, zero in fuel cut-off. Integrated over `dt`.
+ */
+export function stepFuel(s: FleetState, i: number, dt: number): void {
+  const d = s.data;
+  const b = i * STRIDE;
   let fuel = 0;
-  if (engineOn && !fuelCut) {
-    const power = torque > 0 ? (torque * rpm) / 9549 : 0; // kW
-    const l = s.engineLoad[i]!;
-    const partLoad = 1 - l;
-    const speedOff = (rpm - s.bsfcBestRpm[i]!) / s.redlineRpm[i]!;
-    const bsfc = s.bsfcMin[i]! * (1 + 0.6 * partLoad * partLoad + 0.35 * speedOff * speedOff) * (1 + 0.25 * (cold < 1 ? cold : 1));
-    fuel = (power * bsfc) / 3600 + s.idleFuelGps[i]! * (rpm / idle) * (1 - 0.7 * l);
+  if (d[b + V.engineOn] === 1 && d[b + V.fuelCut] === 0) {
+    const rpm = d[b + V.engineRpm]!;
+    const torque = d[b + V.engineTorqueNm]!;
+    const power = torque > 0 ? torque * rpm * (1 / 9549) : 0; // kW
+    const load = d[b + V.engineLoad]!;
+    const partLoad = 1 - load;
+    const speedOff = (rpm - d[b + V.bsfcBestRpm]!) / d[b + V.redlineRpm]!;
+    const coolant = d[b + V.coolantC]!;
+    const cold = coolant < 70 ? (70 - coolant) / 70 : 0;
+    const bsfc = d[b + V.bsfcMin]! * (1 + 0.6 * partLoad * partLoad + 0.35 * speedOff * speedOff) * (1 + 0.25 * (cold < 1 ? cold : 1));
+    fuel = power * bsfc * (1 / 3600) + d[b + V.idleFuelGps]! * (rpm / d[b + V.idleRpm]!) * (1 - 0.7 * load);
   }
-  s.fuelRateGps[i] = fuel;
-  s.fuelUsedL[i] = s.fuelUsedL[i]! + (fuel * dt) / (1000 * s.fuelDensity[i]!);
+  d[b + V.fuelRateGps] = fuel;
+  d[b + V.fuelUsedL] = d[b + V.fuelUsedL]! + (fuel * dt) / (1000 * d[b + V.fuelDensity]!);
 }

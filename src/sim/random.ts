@@ -1,14 +1,14 @@
 // Deterministic random numbers for the simulator.
 //
 // Every vehicle owns independent streams (driver, sensors, faults) whose state is one
-// 32-bit word in an Int32Array column, so a vehicle's behaviour depends only on the run
+// 32-bit word in its state record, so a vehicle's behaviour depends only on the run
 // seed and its own index — never on fleet size, iteration order or `Math.random`.
 // The generator is mulberry32 (period 2^32, passes gjrand/PractRand small tests), which
 // is cheap enough to call inline in the physics loop.
 
-/** Advances a mulberry32 state stored in `state[i]` and returns a float in [0, 1). */
-export function nextUniform(state: Int32Array, i: number): number {
-  const s = (state[i]! + 0x6d2b79f5) | 0;
+/** Advances a mulberry32 state stored in `state[i]` (an int32 held in a double) and returns a float in [0, 1). */
+export function nextUniform(state: Float64Array, i: number): number {
+  const s = ((state[i]! | 0) + 0x6d2b79f5) | 0;
   state[i] = s;
   let t = Math.imul(s ^ (s >>> 15), 1 | s);
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
@@ -21,7 +21,7 @@ export function nextUniform(state: Int32Array, i: number): number {
  * is what sensor noise should look like anyway).
  */
 const NORMAL_TABLE_BITS = 12;
-const NORMAL_TABLE = buildNormalTable(1 << NORMAL_TABLE_BITS);
+export const NORMAL_TABLE = buildNormalTable(1 << NORMAL_TABLE_BITS);
 
 function buildNormalTable(size: number): Float64Array {
   const table = new Float64Array(size);
@@ -49,9 +49,18 @@ export function inverseNormalCdf(p: number): number {
   return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
 }
 
+/** The next raw 32-bit output (unsigned) of the stream `state[i]`. */
+export function nextWord(state: Float64Array, i: number): number {
+  const s = ((state[i]! | 0) + 0x6d2b79f5) | 0;
+  state[i] = s;
+  let t = Math.imul(s ^ (s >>> 15), 1 | s);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
 /** A standard-normal deviate drawn from the stream `state[i]`. */
-export function nextNormal(state: Int32Array, i: number): number {
-  const s = (state[i]! + 0x6d2b79f5) | 0;
+export function nextNormal(state: Float64Array, i: number): number {
+  const s = ((state[i]! | 0) + 0x6d2b79f5) | 0;
   state[i] = s;
   let t = Math.imul(s ^ (s >>> 15), 1 | s);
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
@@ -72,7 +81,7 @@ export function deriveSeed(seed: number, ...parts: number[]): number {
 
 /** A small seeded generator object for set-up code (routes, sessions); not for hot loops. */
 export class Rng {
-  readonly #state = new Int32Array(1);
+  readonly #state = new Float64Array(1);
 
   constructor(seed: number) {
     this.#state[0] = seed | 0;
@@ -109,4 +118,16 @@ export class Rng {
     }
     return items[items.length - 1]!;
   }
+}
+
+/** 1.5 × 2^52: adding and subtracting it rounds any |x| < 2^51 to the nearest integer. */
+const ROUNDING_MAGIC = 6755399441055744;
+
+/**
+ * Rounds to the nearest integer, ties to even. Measured several times faster than
+ * `Math.round` in V8's optimised code, which matters in the per-sample quantisation loop.
+ * Valid for |x| < 2^51.
+ */
+export function roundToEven(x: number): number {
+  return x + ROUNDING_MAGIC - ROUNDING_MAGIC;
 }

@@ -2,7 +2,7 @@
 // the next one (so the driver can anticipate a lower limit) and the next stop. Each
 // new segment is drawn from the vehicle's own route stream, so a session's route is a
 // pure function of its seed, needs O(1) memory and never runs out.
-import type { FleetState } from './fleet-state.js';
+import { STRIDE, V, type FleetState } from './fleet-state.js';
 import { nextUniform } from './random.js';
 
 export const SEGMENT_KINDS = ['urban', 'rural', 'motorway'] as const;
@@ -37,86 +37,96 @@ const KIND_SHAPE = [
 
 /** Draws the segment after the next one into the `next*` columns. */
 function drawNextSegment(s: FleetState, i: number, fromKind: number): void {
-  const rng = s.rngRoute;
+  const d = s.data;
+  const b = i * STRIDE;
+  const rng = b + V.rngRoute;
   const row = TRANSITIONS[fromKind]!;
-  let r = nextUniform(rng, i);
+  let r = nextUniform(d, rng);
   let kind = 0;
   while (kind < 2 && r >= row[kind]!) r -= row[kind++]!;
   const shape = KIND_SHAPE[kind]!;
   const limits = LIMITS_KMH[kind]!;
-  s.nextKind[i] = kind;
-  s.nextLimitMps[i] = limits[Math.floor(nextUniform(rng, i) * limits.length)]! / 3.6;
-  s.nextLengthM[i] = shape.length[0] + (shape.length[1] - shape.length[0]) * nextUniform(rng, i);
+  d[b + V.nextKind] = kind;
+  d[b + V.nextLimitMps] = limits[Math.floor(nextUniform(d, rng) * limits.length)]! / 3.6;
+  d[b + V.nextLengthM] = shape.length[0] + (shape.length[1] - shape.length[0]) * nextUniform(d, rng);
   // Grades cluster near flat; a few segments are real climbs or descents.
-  const u = nextUniform(rng, i) * 2 - 1;
-  s.nextGrade[i] = shape.grade * u * Math.abs(u);
+  const u = nextUniform(d, rng) * 2 - 1;
+  d[b + V.nextGrade] = shape.grade * u * Math.abs(u);
   // Motorways are usually free-flowing but sometimes jammed.
-  let congestion = shape.congestion * nextUniform(rng, i);
-  if (kind === MOTORWAY && nextUniform(rng, i) < 0.12) congestion = 0.6 + 0.3 * nextUniform(rng, i);
-  if (kind === URBAN && nextUniform(rng, i) < 0.1) congestion = 0.65 + 0.25 * nextUniform(rng, i);
-  s.nextCongestion[i] = congestion;
-  s.nextStopSpacingM[i] = shape.stopSpacing;
+  let congestion = shape.congestion * nextUniform(d, rng);
+  if (kind === MOTORWAY && nextUniform(d, rng) < 0.12) congestion = 0.6 + 0.3 * nextUniform(d, rng);
+  if (kind === URBAN && nextUniform(d, rng) < 0.1) congestion = 0.65 + 0.25 * nextUniform(d, rng);
+  d[b + V.nextCongestion] = congestion;
+  d[b + V.nextStopSpacingM] = shape.stopSpacing;
 }
 
 /** Starts a route at position 0 with a first segment of the given kind. */
 export function startRoute(s: FleetState, i: number, firstKind: number): void {
+  const d = s.data;
+  const b = i * STRIDE;
   drawNextSegment(s, i, firstKind);
-  s.positionM[i] = 0;
-  s.segmentEndM[i] = 0;
-  s.nextKind[i] = firstKind;
+  d[b + V.positionM] = 0;
+  d[b + V.segmentEndM] = 0;
+  d[b + V.nextKind] = firstKind;
   enterNextSegment(s, i);
 }
 
 /** Moves the car into the segment it just reached and draws the one after. */
 export function enterNextSegment(s: FleetState, i: number): void {
-  const start = s.segmentEndM[i]!;
-  const kind = s.nextKind[i]!;
-  s.segmentKind[i] = kind;
-  s.segmentLimitMps[i] = s.nextLimitMps[i]!;
-  const grade = s.nextGrade[i]!;
+  const d = s.data;
+  const b = i * STRIDE;
+  const start = d[b + V.segmentEndM];
+  const kind = d[b + V.nextKind];
+  d[b + V.segmentKind] = kind;
+  d[b + V.segmentLimitMps] = d[b + V.nextLimitMps];
+  const grade = d[b + V.nextGrade];
   const norm = 1 / Math.sqrt(1 + grade * grade);
-  s.segmentSinGrade[i] = grade * norm;
-  s.segmentCosGrade[i] = norm;
-  s.segmentCongestion[i] = s.nextCongestion[i]!;
-  s.segmentStopSpacingM[i] = s.nextStopSpacingM[i]!;
-  s.segmentEndM[i] = start + s.nextLengthM[i]!;
+  d[b + V.segmentSinGrade] = grade * norm;
+  d[b + V.segmentCosGrade] = norm;
+  d[b + V.segmentCongestion] = d[b + V.nextCongestion];
+  d[b + V.segmentStopSpacingM] = d[b + V.nextStopSpacingM];
+  d[b + V.segmentEndM] = start + d[b + V.nextLengthM];
   drawNextSegment(s, i, kind);
   placeNextStop(s, i, start);
 }
 
 /** Places the next stop after `fromM` inside the current segment, or none. */
 export function placeNextStop(s: FleetState, i: number, fromM: number): void {
-  const spacing = s.segmentStopSpacingM[i]!;
-  s.stopDwellS[i] = 0;
-  s.stopCleared[i] = 0;
+  const d = s.data;
+  const b = i * STRIDE;
+  const spacing = d[b + V.segmentStopSpacingM];
+  d[b + V.stopDwellS] = 0;
+  d[b + V.stopCleared] = 0;
   if (spacing <= 0) {
-    s.stopKind[i] = STOP_NONE;
-    s.stopPositionM[i] = Infinity;
+    d[b + V.stopKind] = STOP_NONE;
+    d[b + V.stopPositionM] = Infinity;
     return;
   }
-  const rng = s.rngRoute;
-  const at = fromM + spacing * (0.5 + nextUniform(rng, i));
+  const rng = b + V.rngRoute;
+  const at = fromM + spacing * (0.5 + nextUniform(d, rng));
   // Keep stops clear of segment ends so a new limit and a stop line never coincide.
-  if (at > s.segmentEndM[i]! - 60) {
-    s.stopKind[i] = STOP_NONE;
-    s.stopPositionM[i] = Infinity;
+  if (at > d[b + V.segmentEndM] - 60) {
+    d[b + V.stopKind] = STOP_NONE;
+    d[b + V.stopPositionM] = Infinity;
     return;
   }
-  s.stopPositionM[i] = at;
-  if (s.segmentKind[i] === URBAN && nextUniform(rng, i) < 0.75) {
-    s.stopKind[i] = STOP_LIGHT;
-    const cycle = 50 + 50 * nextUniform(rng, i);
-    s.lightCycleS[i] = cycle;
-    s.lightGreenS[i] = cycle * (0.4 + 0.25 * nextUniform(rng, i));
-    s.lightOffsetS[i] = cycle * nextUniform(rng, i);
+  d[b + V.stopPositionM] = at;
+  if (d[b + V.segmentKind] === URBAN && nextUniform(d, rng) < 0.75) {
+    d[b + V.stopKind] = STOP_LIGHT;
+    const cycle = 50 + 50 * nextUniform(d, rng);
+    d[b + V.lightCycleS] = cycle;
+    d[b + V.lightGreenS] = cycle * (0.4 + 0.25 * nextUniform(d, rng));
+    d[b + V.lightOffsetS] = cycle * nextUniform(d, rng);
   } else {
-    s.stopKind[i] = STOP_SIGN;
+    d[b + V.stopKind] = STOP_SIGN;
   }
 }
 
 /** True while the light of the current stop shows red at session time `t`. */
 export function lightIsRed(s: FleetState, i: number, t: number): boolean {
-  const cycle = s.lightCycleS[i]!;
-  const phase = (t + s.lightOffsetS[i]!) % cycle;
-  return phase >= s.lightGreenS[i]!;
+  const d = s.data;
+  const b = i * STRIDE;
+  const cycle = d[b + V.lightCycleS];
+  const phase = (t + d[b + V.lightOffsetS]) % cycle;
+  return phase >= d[b + V.lightGreenS];
 }

@@ -3,10 +3,10 @@
 // duplicated and out-of-order delivery, clock skew, scripted sensor failures). The
 // true values are kept beside the measured ones for tests.
 import { SIGNALS, SIGNAL_COUNT, SIGNAL_INDEX } from '../telemetry/signals.js';
-import type { FleetState } from './fleet-state.js';
+import { STRIDE, V, type FleetState } from './fleet-state.js';
 import { SAMPLE_FLAGS, type EmissionBatch } from './emission.js';
 import type { FaultRates } from './faults.js';
-import { nextNormal, nextUniform } from './random.js';
+import { NORMAL_TABLE, nextNormal, nextUniform, nextWord, roundToEven } from './random.js';
 
 const NOISE = Float64Array.from(SIGNALS, (s) => s.noiseStd);
 const RESOLUTION = Float64Array.from(SIGNALS, (s) => s.resolution);
@@ -42,81 +42,82 @@ const BRAKE_WEAR = SIGNAL_INDEX.brake_wear_pct;
 export const SENSOR_FAILURE_MODES = { none: 0, null: 1, frozen: 2, noisy: 3 } as const;
 
 /**
- * Emits a sample for vehicle `i` when its emission clock is due. Returns nothing; the
- * sample (if any) is appended to `batch`.
+ * Produces the sample that is due for vehicle `i` (the caller keeps the emission clock)
+ * and appends it to `batch`, unless a dropout swallows it.
  */
-export function stepSensors(
-  s: FleetState,
-  i: number,
-  dt: number,
-  batch: EmissionBatch,
-  faults: FaultRates,
-): void {
-  const period = s.emitPeriodS[i]!;
-  const clock = s.emitClockS[i]! + dt;
-  if (clock < period - 1e-9) {
-    s.emitClockS[i] = clock;
-    return;
-  }
-  s.emitClockS[i] = clock - period;
-  const n = s.emitCount[i]! + 1;
-  s.emitCount[i] = n;
-  const seq = s.seq[i]! + 1;
-  s.seq[i] = seq;
+export function emitSample(s: FleetState, i: number, batch: EmissionBatch, faults: FaultRates): void {
+  const d = s.data;
+  const b = i * STRIDE;
+  const period = d[b + V.emitPeriodS]!;
+  const n = d[b + V.emitCount]! + 1;
+  d[b + V.emitCount] = n;
+  const seq = d[b + V.seq]! + 1;
+  d[b + V.seq] = seq;
 
   // Connectivity dropouts lose whole stretches of samples; `seq` keeps counting.
-  const rng = s.rngFault;
-  if (s.dropoutLeft[i]! > 0) {
-    s.dropoutLeft[i] = s.dropoutLeft[i]! - 1;
+  const rng = b + V.rngFault;
+  if (d[b + V.dropoutLeft] > 0) {
+    d[b + V.dropoutLeft] = d[b + V.dropoutLeft] - 1;
     return;
   }
-  const roll = nextUniform(rng, i);
+  const roll = nextUniform(d, rng);
   let edge = faults.dropout;
   if (roll < edge) {
-    s.dropoutLeft[i] = Math.floor((0.2 + 2.8 * nextUniform(rng, i)) / period);
+    d[b + V.dropoutLeft] = Math.floor((0.2 + 2.8 * nextUniform(d, rng)) / period);
     return;
   }
 
   const at = batch.push();
-  const trueMs = s.sessionStartMs[i]! + Math.round(n * period * 1000);
+  const trueMs = d[b + V.sessionStartMs] + Math.round(n * period * 1000);
   batch.vehicle[at] = i;
   batch.seq[at] = seq;
   batch.trueTimeMs[at] = trueMs;
-  const t = s.sessionTimeS[i]!;
-  batch.timeMs[at] = trueMs + Math.round(s.clockSkewMs[i]! + s.clockDriftPpm[i]! * 1e-3 * t);
+  const t = d[b + V.sessionTimeS];
+  batch.timeMs[at] = trueMs + Math.round(d[b + V.clockSkewMs] + d[b + V.clockDriftPpm] * 1e-3 * t);
 
   const base = at * SIGNAL_COUNT;
   const truth = batch.truth;
-  const v = s.speedMps[i]!;
-  const distance = s.distanceM[i]!;
-  truth[base + RPM] = s.engineRpm[i]!;
+  const v = d[b + V.speedMps];
+  const distance = d[b + V.distanceM];
+  truth[base + RPM] = d[b + V.engineRpm];
   truth[base + SPEED] = v * 3.6;
-  truth[base + THROTTLE] = s.pedalThrottle[i]!;
-  truth[base + BRAKE] = s.pedalBrake[i]!;
-  truth[base + GEAR] = s.gear[i]!;
-  truth[base + LOAD] = s.engineLoad[i]! * 100;
-  truth[base + TORQUE] = s.engineTorqueNm[i]!;
-  truth[base + COOLANT] = s.coolantC[i]!;
-  truth[base + OIL] = s.oilC[i]!;
-  truth[base + BRAKE_TEMP] = s.brakeDiscC[i]!;
-  truth[base + FUEL_RATE] = (s.fuelRateGps[i]! * 3.6) / s.fuelDensity[i]!;
-  truth[base + FUEL_AVG] = distance > 100 ? (s.fuelUsedL[i]! * 1e5) / distance : 0;
-  truth[base + ACCEL] = s.accelMps2[i]!;
-  truth[base + AMBIENT] = s.ambientC[i]!;
+  truth[base + THROTTLE] = d[b + V.pedalThrottle];
+  truth[base + BRAKE] = d[b + V.pedalBrake];
+  truth[base + GEAR] = d[b + V.gear];
+  truth[base + LOAD] = d[b + V.engineLoad] * 100;
+  truth[base + TORQUE] = d[b + V.engineTorqueNm];
+  truth[base + COOLANT] = d[b + V.coolantC];
+  truth[base + OIL] = d[b + V.oilC];
+  truth[base + BRAKE_TEMP] = d[b + V.brakeDiscC];
+  truth[base + FUEL_RATE] = (d[b + V.fuelRateGps] * 3.6) / d[b + V.fuelDensity];
+  truth[base + FUEL_AVG] = distance > 100 ? (d[b + V.fuelUsedL] * 1e5) / distance : 0;
+  truth[base + ACCEL] = d[b + V.accelMps2];
+  truth[base + AMBIENT] = d[b + V.ambientC];
   truth[base + DISTANCE] = distance / 1000;
-  truth[base + FUEL_USED] = s.fuelUsedL[i]!;
-  truth[base + ENGINE_WEAR] = s.engineWearPct[i]!;
-  truth[base + GEARBOX_WEAR] = s.gearboxWearPct[i]!;
-  truth[base + BRAKE_WEAR] = s.brakeWearPct[i]!;
+  truth[base + FUEL_USED] = d[b + V.fuelUsedL];
+  truth[base + ENGINE_WEAR] = d[b + V.engineWearPct];
+  truth[base + GEARBOX_WEAR] = d[b + V.gearboxWearPct];
+  truth[base + BRAKE_WEAR] = d[b + V.brakeWearPct];
 
   // Noise, then quantisation to the sensor's resolution, then its physical range.
   const values = batch.values;
-  const sensorRng = s.rngSensor;
+  const sensorRng = b + V.rngSensor;
+  let spare = Number.NaN;
   for (let k = 0; k < SIGNAL_COUNT; k++) {
     let x = truth[base + k]!;
     const noise = NOISE[k]!;
-    if (noise > 0) x += noise * nextNormal(sensorRng, i);
-    x = Math.round(x * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
+    if (noise > 0) {
+      // Two normal deviates per random word: one now, the spare for the next noisy signal.
+      if (spare !== spare) {
+        const word = nextWord(d, sensorRng);
+        x += noise * NORMAL_TABLE[word >>> 20]!;
+        spare = NORMAL_TABLE[(word >>> 8) & 4095]!;
+      } else {
+        x += noise * spare;
+        spare = Number.NaN;
+      }
+    }
+    x = roundToEven(x * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
     if (x < MIN[k]!) x = MIN[k]!;
     else if (x > MAX[k]!) x = MAX[k]!;
     values[base + k] = x;
@@ -126,39 +127,39 @@ export function stepSensors(
 
   let flags = 0;
   // Scripted sensor failure.
-  if (s.sensorFailureUntilS[i]! > t) {
-    const k = s.sensorFailureSignal[i]!;
-    const mode = s.sensorFailureMode[i]!;
+  if (d[b + V.sensorFailureUntilS] > t) {
+    const k = d[b + V.sensorFailureSignal];
+    const mode = d[b + V.sensorFailureMode];
     flags |= SAMPLE_FLAGS.sensorFailure;
     if (mode === SENSOR_FAILURE_MODES.null) values[base + k] = NaN;
     else if (mode === SENSOR_FAILURE_MODES.frozen) {
-      if (s.stuckLeft[i]! <= 0 || s.stuckSignal[i] !== k) {
-        s.stuckSignal[i] = k;
-        s.stuckValue[i] = values[base + k]!;
+      if (d[b + V.stuckLeft] <= 0 || d[b + V.stuckSignal] !== k) {
+        d[b + V.stuckSignal] = k;
+        d[b + V.stuckValue] = values[base + k]!;
       }
-      s.stuckLeft[i] = 2;
-      values[base + k] = s.stuckValue[i]!;
+      d[b + V.stuckLeft] = 2;
+      values[base + k] = d[b + V.stuckValue];
     } else if (mode === SENSOR_FAILURE_MODES.noisy) {
-      values[base + k] = Math.round((values[base + k]! + 25 * NOISE[k]! * nextNormal(sensorRng, i)) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
+      values[base + k] = roundToEven((values[base + k]! + 25 * NOISE[k]! * nextNormal(d, sensorRng)) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
     }
   }
   // A sensor stuck on an old value.
-  if (s.stuckLeft[i]! > 0) {
-    s.stuckLeft[i] = s.stuckLeft[i]! - 1;
-    values[base + s.stuckSignal[i]!] = s.stuckValue[i]!;
+  if (d[b + V.stuckLeft] > 0) {
+    d[b + V.stuckLeft] = d[b + V.stuckLeft] - 1;
+    values[base + d[b + V.stuckSignal]] = d[b + V.stuckValue];
     flags |= SAMPLE_FLAGS.stuck;
   }
   edge += faults.spike;
   if (roll < edge) {
-    const k = FAULTABLE[Math.floor(nextUniform(rng, i) * FAULTABLE.length)]!;
-    const sign = nextUniform(rng, i) < 0.5 ? -1 : 1;
-    values[base + k] = Math.round((values[base + k]! + sign * SPIKE[k]!) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
+    const k = FAULTABLE[Math.floor(nextUniform(d, rng) * FAULTABLE.length)]!;
+    const sign = nextUniform(d, rng) < 0.5 ? -1 : 1;
+    values[base + k] = roundToEven((values[base + k]! + sign * SPIKE[k]!) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
     flags |= SAMPLE_FLAGS.spike;
   } else if (roll < (edge += faults.stuck)) {
-    const k = FAULTABLE[Math.floor(nextUniform(rng, i) * FAULTABLE.length)]!;
-    s.stuckSignal[i] = k;
-    s.stuckValue[i] = values[base + k]!;
-    s.stuckLeft[i] = Math.floor((2 + 8 * nextUniform(rng, i)) / period);
+    const k = FAULTABLE[Math.floor(nextUniform(d, rng) * FAULTABLE.length)]!;
+    d[b + V.stuckSignal] = k;
+    d[b + V.stuckValue] = values[base + k]!;
+    d[b + V.stuckLeft] = Math.floor((2 + 8 * nextUniform(d, rng)) / period);
     flags |= SAMPLE_FLAGS.stuck;
   } else if (roll < (edge += faults.duplicate)) {
     flags |= SAMPLE_FLAGS.duplicate;
