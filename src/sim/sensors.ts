@@ -153,7 +153,11 @@ export function emitSample(s: FleetState, i: number, batch: EmissionBatch, fault
   if (roll < edge) {
     const k = FAULTABLE[Math.floor(nextUniform(d, rng) * FAULTABLE.length)]!;
     const sign = nextUniform(d, rng) < 0.5 ? -1 : 1;
-    values[base + k] = roundToEven((values[base + k]! + sign * SPIKE[k]!) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
+    // An implausible jump that still fits the signal's encoding range.
+    let x = roundToEven((values[base + k]! + sign * SPIKE[k]!) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
+    if (x < MIN[k]!) x = roundToEven((values[base + k]! + SPIKE[k]!) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
+    if (x > MAX[k]!) x = MAX[k]!;
+    values[base + k] = x;
     flags |= SAMPLE_FLAGS.spike;
   } else if (roll < (edge += faults.stuck)) {
     const k = FAULTABLE[Math.floor(nextUniform(d, rng) * FAULTABLE.length)]!;
