@@ -66,6 +66,14 @@ export class SchemaError extends PitwallError {
   }
 }
 
+/** Reading or writing a file or stream failed; `message` names the path. */
+export class IoError extends PitwallError {
+  constructor(message: string, options?: PitwallErrorOptions) {
+    super(ERROR_CODES.io, message, options);
+    this.name = 'IoError';
+  }
+}
+
 export function isPitwallError(error: unknown): error is PitwallError {
   return error instanceof PitwallError;
 }

@@ -128,6 +128,8 @@ export const FIELDS = [
   'anticipation',
   'amberDilemmaS',
   'moodSwing',
+  'moodTau',
+  'brakeHold',
 
   // ── route (generated as the car drives: current and next segment, next stop) ─────
   'segmentEndM',

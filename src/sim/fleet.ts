@@ -190,6 +190,8 @@ export class Fleet {
     d[b + V.anticipation] = draw(setup, profile.anticipation);
     d[b + V.amberDilemmaS] = draw(setup, profile.amberDilemma);
     d[b + V.moodSwing] = draw(setup, profile.moodSwing);
+    d[b + V.moodTau] = draw(setup, profile.moodTau);
+    d[b + V.brakeHold] = draw(setup, profile.brakeHold);
     d[b + V.mood] = 1;
     d[b + V.pedalWobble] = 0;
     d[b + V.commandAccel] = 0;

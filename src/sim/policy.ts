@@ -24,7 +24,7 @@ export function stepTraffic(s: FleetState, i: number, dt: number): void {
   const trafficSpeed = limit * (1 - 0.8 * congestion);
   const v = d[b + V.speedMps];
   if (d[b + V.leadPresent] === 0) {
-    if (nextUniform(d, rng) < (0.004 + 0.12 * congestion) * dt) {
+    if (nextUniform(d, rng) < (0.003 + 0.08 * congestion) * dt) {
       d[b + V.leadPresent] = 1;
       d[b + V.leadGapM] = CAR_LENGTH_M + 20 + 60 * nextUniform(d, rng) + 1.2 * v;
       const speed = trafficSpeed * (0.75 + 0.35 * nextUniform(d, rng));
@@ -78,9 +78,10 @@ export function stepDriver(
     brakeTarget = d[b + V.manualBrake];
     d[b + V.commandAccel] = 0;
   } else {
-    // Mood: a slow random walk around 1 that scales the desired speed.
+    // Mood: a random surge around 1 that scales the desired speed; its pace is part of the style.
     let mood = d[b + V.mood];
-    mood += (-(mood - 1) * dt) / 40 + d[b + V.moodSwing] * Math.sqrt(dt / 20) * (2 * nextUniform(d, rng) - 1) * SQRT3;
+    const moodTau = d[b + V.moodTau]!;
+    mood += (-(mood - 1) * dt) / moodTau + d[b + V.moodSwing]! * Math.sqrt((2 * dt) / moodTau) * (2 * nextUniform(d, rng) - 1) * SQRT3;
     d[b + V.mood] = mood;
 
     const speedFactor = d[b + V.speedFactor] * mood;
@@ -180,7 +181,8 @@ export function stepDriver(
     // Held at a standstill: foot on the brake.
     if (v < 0.2 && command <= 0.05) {
       throttleTarget = 0;
-      if (brakeTarget < 0.25) brakeTarget = 0.25;
+      const hold = d[b + V.brakeHold]!;
+      if (brakeTarget < hold) brakeTarget = hold;
     }
     // Pedal wobble (noise in the foot), only while on the throttle.
     let wobble = d[b + V.pedalWobble];

@@ -189,8 +189,8 @@ export function stepDrivetrain(s: FleetState, i: number, dt: number, torqueTable
       torque = effective * maxTorque - (1 - effective) * friction;
     }
     if (!coupled && !shifting && forcePerNm > 0) {
-      // The slipping clutch passes what the engine makes above its own losses (plus creep).
-      clutchTorque = throttle * maxTorque + (brakePedal < 0.05 ? CREEP_TORQUE_NM : 0);
+      // The slipping clutch passes the engine's net torque (plus creep, which the idle governor feeds).
+      clutchTorque = (torque > 0 ? torque : 0) + (brakePedal < 0.05 ? CREEP_TORQUE_NM : 0);
     }
   }
   d[b + V.fuelCut] = fuelCut;

@@ -30,7 +30,7 @@ const LIMITS_KMH = [
 
 /** Segment length ranges (m), steepest grade (fraction), stop spacing (m; 0 = no stops). */
 const KIND_SHAPE = [
-  { length: [300, 1400], grade: 0.04, stopSpacing: 450, congestion: 0.55 },
+  { length: [300, 1400], grade: 0.04, stopSpacing: 700, congestion: 0.35 },
   { length: [1200, 5000], grade: 0.07, stopSpacing: 2500, congestion: 0.2 },
   { length: [3000, 12000], grade: 0.035, stopSpacing: 0, congestion: 0.15 },
 ] as const;
@@ -54,8 +54,8 @@ function drawNextSegment(s: FleetState, i: number, fromKind: number): void {
   d[b + V.nextGrade] = shape.grade * u * Math.abs(u);
   // Motorways are usually free-flowing but sometimes jammed.
   let congestion = shape.congestion * nextUniform(d, rng);
-  if (kind === MOTORWAY && nextUniform(d, rng) < 0.12) congestion = 0.6 + 0.3 * nextUniform(d, rng);
-  if (kind === URBAN && nextUniform(d, rng) < 0.1) congestion = 0.65 + 0.25 * nextUniform(d, rng);
+  if (kind === MOTORWAY && nextUniform(d, rng) < 0.06) congestion = 0.6 + 0.3 * nextUniform(d, rng);
+  if (kind === URBAN && nextUniform(d, rng) < 0.06) congestion = 0.65 + 0.25 * nextUniform(d, rng);
   d[b + V.nextCongestion] = congestion;
   d[b + V.nextStopSpacingM] = shape.stopSpacing;
 }
@@ -115,7 +115,7 @@ export function placeNextStop(s: FleetState, i: number, fromM: number): void {
     d[b + V.stopKind] = STOP_LIGHT;
     const cycle = 50 + 50 * nextUniform(d, rng);
     d[b + V.lightCycleS] = cycle;
-    d[b + V.lightGreenS] = cycle * (0.4 + 0.25 * nextUniform(d, rng));
+    d[b + V.lightGreenS] = cycle * (0.5 + 0.25 * nextUniform(d, rng));
     d[b + V.lightOffsetS] = cycle * nextUniform(d, rng);
   } else {
     d[b + V.stopKind] = STOP_SIGN;

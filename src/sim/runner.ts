@@ -92,9 +92,22 @@ export class FleetRunner {
     while (step < totalSteps) {
       // A new session for every vehicle.
       const sessionStartMs = o.startTimeMs + (step * 1000) / PHYSICS_HZ;
-      for (let i = 0; i < o.vehicles; i++) this.#startSession(i, session, sessionStartMs);
-      const sessionEnd = Math.min(totalSteps, step + sessionSteps);
+      const setups = [];
+      for (let i = 0; i < o.vehicles; i++) setups.push(this.fleet.startSession(i, session, sessionStartMs));
+      // Scenario events at time 0 shape the session itself (weather, cold engine): apply
+      // them before the session_start event so that it tells the truth.
       let scenarioNext = 0;
+      const coldByScenario = new Set<number>();
+      while (scenarioNext < scenarioEvents.length && Math.round(scenarioEvents[scenarioNext]!.atS * PHYSICS_HZ) === 0) {
+        const event = scenarioEvents[scenarioNext++]!;
+        for (let i = 0; i < o.vehicles; i++) {
+          if (event.vehicles && !event.vehicles.includes(i)) continue;
+          applyScenarioAction(this.fleet.state, i, event.action);
+          if (event.action.type === 'cold_start') coldByScenario.add(i);
+        }
+      }
+      for (let i = 0; i < o.vehicles; i++) this.#announceSession(i, setups[i]!, coldByScenario.has(i));
+      const sessionEnd = Math.min(totalSteps, step + sessionSteps);
       let inSession = 0;
       while (step < sessionEnd) {
         // Scenario events due at this session time apply before the step that crosses them.
@@ -135,9 +148,11 @@ export class FleetRunner {
     };
   }
 
-  #startSession(i: number, sessionIndex: number, startMs: number): void {
+  /** Emits the session_start event of vehicle `i`'s new session. */
+  #announceSession(i: number, setup: SessionSetup, coldByScenario: boolean): void {
     const o = this.options;
-    const setup = this.fleet.startSession(i, sessionIndex, startMs);
+    const sessionIndex = setup.sessionIndex;
+    const startMs = this.fleet.state.get(i, 'sessionStartMs');
     const id = vehicleId(i);
     const namePrefix = `${o.seed}/${i}/${sessionIndex}/`;
     const sessionId = uuidV5(`session/${namePrefix}`);
@@ -149,9 +164,9 @@ export class FleetRunner {
       seed: o.seed,
       session_index: sessionIndex,
       hz: o.hz,
-      ambient_temp_c: setup.ambientC,
+      ambient_temp_c: this.fleet.state.get(i, 'ambientC'),
       cargo_kg: setup.cargoKg,
-      cold_start: setup.coldStart,
+      cold_start: setup.coldStart || coldByScenario,
       scenario: o.scenario?.name ?? null,
       simulator: SIMULATOR_VERSION,
     };

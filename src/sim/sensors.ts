@@ -32,6 +32,7 @@ const BRAKE_TEMP = SIGNAL_INDEX.brake_temp_c;
 const FUEL_RATE = SIGNAL_INDEX.fuel_rate_lph;
 const FUEL_AVG = SIGNAL_INDEX.fuel_l_per_100km;
 const ACCEL = SIGNAL_INDEX.accel_mps2;
+const SPEED_LIMIT = SIGNAL_INDEX.speed_limit_kmh;
 const AMBIENT = SIGNAL_INDEX.ambient_temp_c;
 const DISTANCE = SIGNAL_INDEX.distance_km;
 const FUEL_USED = SIGNAL_INDEX.fuel_used_l;
@@ -92,6 +93,7 @@ export function emitSample(s: FleetState, i: number, batch: EmissionBatch, fault
   truth[base + FUEL_RATE] = (d[b + V.fuelRateGps] * 3.6) / d[b + V.fuelDensity];
   truth[base + FUEL_AVG] = distance > 100 ? (d[b + V.fuelUsedL] * 1e5) / distance : 0;
   truth[base + ACCEL] = d[b + V.accelMps2];
+  truth[base + SPEED_LIMIT] = (d[b + V.limitOverrideUntilS]! > t ? d[b + V.limitOverrideMps]! : d[b + V.segmentLimitMps]!) * 3.6;
   truth[base + AMBIENT] = d[b + V.ambientC];
   truth[base + DISTANCE] = distance / 1000;
   truth[base + FUEL_USED] = d[b + V.fuelUsedL];
