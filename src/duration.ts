@@ -8,7 +8,10 @@ export function parseDuration(text: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
   const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed) return undefined;
-  return parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_SECONDS[p[2] as keyof typeof UNIT_SECONDS], 0);
+  return parts.reduce(
+    (sum, p) => sum + Number(p[1]) * UNIT_SECONDS[p[2] as keyof typeof UNIT_SECONDS],
+    0,
+  );
 }
 
 /** Formats seconds compactly: 5400 → `1h30m`, 42.5 → `42.5s`. */

@@ -16,7 +16,15 @@ export interface CalibrationResult {
 
 /** Runs the full-throttle test for one car. */
 export function calibrateCar(car: CarProfile): CalibrationResult {
-  const fleet = new Fleet({ vehicles: 1, seed: 1, hz: 10, drivers: 'normal', faults: FAULT_PRESETS.none, carProfiles: [car], coldStartShare: 0 });
+  const fleet = new Fleet({
+    vehicles: 1,
+    seed: 1,
+    hz: 10,
+    drivers: 'normal',
+    faults: FAULT_PRESETS.none,
+    carProfiles: [car],
+    coldStartShare: 0,
+  });
   fleet.startSession(0, 0, 0);
   const s = fleet.state;
   const d = s.data;

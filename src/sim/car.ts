@@ -87,17 +87,25 @@ export function validateCarProfile(value: unknown, source = 'car profile'): CarP
   for (let k = 1; k < curve.length; k++) {
     if (curve[k]![0] <= curve[k - 1]![0]) problems.push('/engine/torque_curve: rpm must increase');
   }
-  if (curve[0]![0] > car.engine.idle_rpm) problems.push('/engine/torque_curve: must start at or below idle_rpm');
-  if (curve[curve.length - 1]![0] < car.engine.rev_limit_rpm) problems.push('/engine/torque_curve: must reach rev_limit_rpm');
-  if (car.engine.redline_rpm > car.engine.rev_limit_rpm) problems.push('/engine: redline_rpm above rev_limit_rpm');
-  if (car.engine.idle_rpm * 2 > car.engine.redline_rpm) problems.push('/engine: redline_rpm must be at least twice idle_rpm');
+  if (curve[0]![0] > car.engine.idle_rpm)
+    problems.push('/engine/torque_curve: must start at or below idle_rpm');
+  if (curve[curve.length - 1]![0] < car.engine.rev_limit_rpm)
+    problems.push('/engine/torque_curve: must reach rev_limit_rpm');
+  if (car.engine.redline_rpm > car.engine.rev_limit_rpm)
+    problems.push('/engine: redline_rpm above rev_limit_rpm');
+  if (car.engine.idle_rpm * 2 > car.engine.redline_rpm)
+    problems.push('/engine: redline_rpm must be at least twice idle_rpm');
   const ratios = car.gearbox.ratios;
   for (let k = 1; k < ratios.length; k++) {
-    if (ratios[k]! >= ratios[k - 1]!) problems.push('/gearbox/ratios: must decrease from first gear to top gear');
+    if (ratios[k]! >= ratios[k - 1]!)
+      problems.push('/gearbox/ratios: must decrease from first gear to top gear');
   }
-  if (car.thermal.fan_off_c >= car.thermal.fan_on_c) problems.push('/thermal: fan_off_c must be below fan_on_c');
-  if (car.thermal.thermostat_open_c >= car.thermal.thermostat_full_c) problems.push('/thermal: thermostat_open_c must be below thermostat_full_c');
-  if (car.brakes.fade_start_c >= car.brakes.fade_full_c) problems.push('/brakes: fade_start_c must be below fade_full_c');
+  if (car.thermal.fan_off_c >= car.thermal.fan_on_c)
+    problems.push('/thermal: fan_off_c must be below fan_on_c');
+  if (car.thermal.thermostat_open_c >= car.thermal.thermostat_full_c)
+    problems.push('/thermal: thermostat_open_c must be below thermostat_full_c');
+  if (car.brakes.fade_start_c >= car.brakes.fade_full_c)
+    problems.push('/brakes: fade_start_c must be below fade_full_c');
   if (problems.length > 0) throw new ProfileError(`${source}: ${problems[0]}`);
   return car;
 }
@@ -108,7 +116,9 @@ export function loadCarProfile(file: string): CarProfile {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ProfileError(`${file}: cannot read car profile (${(error as Error).message})`, { cause: error });
+    throw new ProfileError(`${file}: cannot read car profile (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   return validateCarProfile(parsed, path.basename(file));
 }
@@ -128,7 +138,11 @@ export function shippedCars(): readonly CarProfile[] {
 export function findCar(id: string): CarProfile {
   const car = shippedCars().find((c) => c.id === id);
   if (!car) {
-    throw new ProfileError(`unknown car "${id}" (known: ${shippedCars().map((c) => c.id).join(', ')})`);
+    throw new ProfileError(
+      `unknown car "${id}" (known: ${shippedCars()
+        .map((c) => c.id)
+        .join(', ')})`,
+    );
   }
   return car;
 }

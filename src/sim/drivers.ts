@@ -43,7 +43,12 @@ export interface DriverProfile {
   readonly brakeHold: Spread;
 }
 
-const spread = (mean: number, std: number, min: number, max: number): Spread => ({ mean, std, min, max });
+const spread = (mean: number, std: number, min: number, max: number): Spread => ({
+  mean,
+  std,
+  min,
+  max,
+});
 
 export const DRIVER_PROFILES = [
   {
@@ -102,7 +107,8 @@ export const DRIVER_PROFILES = [
   },
   {
     name: 'cautious',
-    description: 'Below the limit, long gaps, slow reactions, shifts up early, nervous small pedal corrections.',
+    description:
+      'Below the limit, long gaps, slow reactions, shifts up early, nervous small pedal corrections.',
     speedFactor: spread(0.82, 0.024, 0.72, 0.92),
     accelMax: spread(1.1, 0.09, 0.7, 1.6),
     comfortDecel: spread(1.5, 0.12, 1, 2.2),
@@ -122,7 +128,9 @@ export const DRIVER_PROFILES = [
 
 export type DriverProfileName = (typeof DRIVER_PROFILES)[number]['name'];
 
-export const DRIVER_PROFILE_NAMES: readonly DriverProfileName[] = DRIVER_PROFILES.map((p) => p.name);
+export const DRIVER_PROFILE_NAMES: readonly DriverProfileName[] = DRIVER_PROFILES.map(
+  (p) => p.name,
+);
 
 export function isDriverProfileName(value: string): value is DriverProfileName {
   return (DRIVER_PROFILE_NAMES as readonly string[]).includes(value);

@@ -18,10 +18,31 @@ export interface FaultRates {
 
 export const FAULT_PRESETS = {
   none: { dropout: 0, spike: 0, stuck: 0, duplicate: 0, outOfOrder: 0, clockSkew: 0 },
-  default: { dropout: 0.0003, spike: 0.0005, stuck: 0.0002, duplicate: 0.002, outOfOrder: 0.002, clockSkew: 0.1 },
-  heavy: { dropout: 0.003, spike: 0.005, stuck: 0.002, duplicate: 0.02, outOfOrder: 0.02, clockSkew: 0.5 },
+  default: {
+    dropout: 0.0003,
+    spike: 0.0005,
+    stuck: 0.0002,
+    duplicate: 0.002,
+    outOfOrder: 0.002,
+    clockSkew: 0.1,
+  },
+  heavy: {
+    dropout: 0.003,
+    spike: 0.005,
+    stuck: 0.002,
+    duplicate: 0.02,
+    outOfOrder: 0.02,
+    clockSkew: 0.5,
+  },
 } as const satisfies Record<string, FaultRates>;
 
 export type FaultPreset = keyof typeof FAULT_PRESETS;
 
-export const FAULT_NAMES = ['dropout', 'spike', 'stuck', 'duplicate', 'outOfOrder', 'clockSkew'] as const satisfies readonly (keyof FaultRates)[];
+export const FAULT_NAMES = [
+  'dropout',
+  'spike',
+  'stuck',
+  'duplicate',
+  'outOfOrder',
+  'clockSkew',
+] as const satisfies readonly (keyof FaultRates)[];

@@ -202,7 +202,9 @@ export const FIELDS = [
 export type Field = (typeof FIELDS)[number];
 
 /** Field index of every quantity in a vehicle's record. */
-export const V = Object.fromEntries(FIELDS.map((name, k) => [name, k])) as { readonly [K in Field]: number };
+export const V = Object.fromEntries(FIELDS.map((name, k) => [name, k])) as {
+  readonly [K in Field]: number;
+};
 
 /** Doubles per vehicle record, rounded up to a whole number of 64-byte cache lines. */
 export const STRIDE = Math.ceil(FIELDS.length / 8) * 8;

@@ -1,13 +1,26 @@
 // The fleet: N vehicles stepped together at a fixed physics rate, each in its own
 // session (car, driver, route, weather), all state in `FleetState` columns.
 import type { CarProfile } from './car.js';
-import { FUELS, TORQUE_TABLE_STEP_RPM, fullLoadTorque, peakPowerRpm, shippedCars, torqueTable } from './car.js';
+import { ProfileError } from '../errors.js';
+import {
+  FUELS,
+  TORQUE_TABLE_STEP_RPM,
+  fullLoadTorque,
+  peakPowerRpm,
+  shippedCars,
+  torqueTable,
+} from './car.js';
 import { DRIVER_PROFILES, type DriverProfileName, type Spread } from './drivers.js';
 import { EmissionBatch } from './emission.js';
 import type { FaultRates } from './faults.js';
 import { FleetState, STRIDE, V } from './fleet-state.js';
 import { stepDriver, stepTraffic } from './policy.js';
-import { stepDrivetrain, stepFuel, stepGearbox, updateDrivetrainCoefficients } from './powertrain.js';
+import {
+  stepDrivetrain,
+  stepFuel,
+  stepGearbox,
+  updateDrivetrainCoefficients,
+} from './powertrain.js';
 import { Rng, deriveSeed } from './random.js';
 import { enterNextSegment, placeNextStop, startRoute } from './route.js';
 import { emitSample } from './sensors.js';
@@ -37,7 +50,7 @@ export interface FleetOptions {
   /** `mix` rotates through all profiles across vehicles and sessions. */
   readonly drivers: 'mix' | DriverProfileName;
   /** `mix` spreads the cars across vehicles; otherwise every vehicle drives this car id. */
-  readonly cars?: 'mix' | string;
+  readonly cars?: string;
   readonly faults: FaultRates;
   /** Share of sessions that start with a cold engine (default 0.35). */
   readonly coldStartShare?: number;
@@ -77,8 +90,12 @@ export class Fleet {
     this.options = options;
     this.state = new FleetState(options.vehicles);
     const all = options.carProfiles ?? shippedCars();
-    this.cars = options.cars && options.cars !== 'mix' ? all.filter((c) => c.id === options.cars) : all;
-    if (this.cars.length === 0) throw new RangeError(`no car profile with id "${String(options.cars)}"`);
+    this.cars =
+      options.cars && options.cars !== 'mix' ? all.filter((c) => c.id === options.cars) : all;
+    if (this.cars.length === 0) {
+      const known = all.map((c) => c.id).join(', ');
+      throw new ProfileError(`unknown car "${String(options.cars)}" (known: ${known})`);
+    }
     const tables = this.cars.map(torqueTable);
     let offset = 0;
     for (const table of tables) {
@@ -130,7 +147,8 @@ export class Fleet {
     d[b + V.gripMu] = car.tyres.grip_coefficient;
     d[b + V.drivenLoadFraction] = car.tyres.static_driven_load_fraction;
     const h = car.tyres.cg_height_to_wheelbase ?? 0.2;
-    d[b + V.loadTransferK] = car.tyres.driven_axle === 'rear' ? h : car.tyres.driven_axle === 'front' ? -h : 0;
+    d[b + V.loadTransferK] =
+      car.tyres.driven_axle === 'rear' ? h : car.tyres.driven_axle === 'front' ? -h : 0;
     const e = car.engine;
     d[b + V.idleRpm] = e.idle_rpm;
     d[b + V.redlineRpm] = e.redline_rpm;
@@ -143,7 +161,10 @@ export class Fleet {
         peakTorqueRpm = rpm;
       }
     }
-    d[b + V.launchRpm] = Math.min(Math.max(peakTorqueRpm + 600, e.idle_rpm * 2), e.redline_rpm * 0.6);
+    d[b + V.launchRpm] = Math.min(
+      Math.max(peakTorqueRpm + 600, e.idle_rpm * 2),
+      e.redline_rpm * 0.6,
+    );
     d[b + V.engineInertia] = e.inertia_kgm2;
     d[b + V.throttleTau] = e.throttle_time_constant_s;
     d[b + V.frictionNm] = e.friction_torque_nm;

@@ -19,11 +19,14 @@ export function stepTraffic(s: FleetState, i: number, dt: number): void {
   const d = s.data;
   const b = i * STRIDE;
   const rng = b + V.rngTraffic;
-  const congestion = d[b + V.segmentCongestion];
-  const limit = d[b + V.limitOverrideUntilS] > d[b + V.sessionTimeS] ? d[b + V.limitOverrideMps] : d[b + V.segmentLimitMps];
+  const congestion = d[b + V.segmentCongestion]!;
+  const limit =
+    d[b + V.limitOverrideUntilS]! > d[b + V.sessionTimeS]!
+      ? d[b + V.limitOverrideMps]!
+      : d[b + V.segmentLimitMps]!;
   const trafficSpeed = limit * (1 - 0.8 * congestion);
-  const v = d[b + V.speedMps];
-  if (d[b + V.leadPresent] === 0) {
+  const v = d[b + V.speedMps]!;
+  if (d[b + V.leadPresent]! === 0) {
     if (nextUniform(d, rng) < (0.003 + 0.08 * congestion) * dt) {
       d[b + V.leadPresent] = 1;
       d[b + V.leadGapM] = CAR_LENGTH_M + 20 + 60 * nextUniform(d, rng) + 1.2 * v;
@@ -38,17 +41,17 @@ export function stepTraffic(s: FleetState, i: number, dt: number): void {
     if (congestion > 0.5 && nextUniform(d, rng) < congestion * 0.5) target = 0;
     d[b + V.leadTargetMps] = target;
   }
-  const lead = d[b + V.leadSpeedMps];
-  let dv = ((d[b + V.leadTargetMps] - lead) * dt) / 3;
+  const lead = d[b + V.leadSpeedMps]!;
+  let dv = ((d[b + V.leadTargetMps]! - lead) * dt) / 3;
   if (dv > 2 * dt) dv = 2 * dt;
   else if (dv < -3 * dt) dv = -3 * dt;
   const leadNext = lead + dv;
   d[b + V.leadSpeedMps] = leadNext;
-  const gap = d[b + V.leadGapM] + (leadNext - v) * dt;
+  const gap = d[b + V.leadGapM]! + (leadNext - v) * dt;
   d[b + V.leadGapM] = gap < CAR_LENGTH_M + 0.5 ? CAR_LENGTH_M + 0.5 : gap;
   // Free road gets the lead out of sight; drivers with short gaps overtake sooner.
   const free = 1 - congestion;
-  const leaveRate = (free * free) / (25 * d[b + V.headwayS]);
+  const leaveRate = (free * free) / (25 * d[b + V.headwayS]!);
   if (gap > 140 + 3 * v || nextUniform(d, rng) < leaveRate * dt) d[b + V.leadPresent] = 0;
 }
 
@@ -66,58 +69,61 @@ export function stepDriver(
 ): void {
   const d = s.data;
   const b = i * STRIDE;
-  const t = d[b + V.sessionTimeS];
-  const v = d[b + V.speedMps];
-  const pos = d[b + V.positionM];
+  const t = d[b + V.sessionTimeS]!;
+  const v = d[b + V.speedMps]!;
+  const pos = d[b + V.positionM]!;
   const rng = b + V.rngDriver;
 
   let throttleTarget: number;
   let brakeTarget: number;
-  if (d[b + V.manualPedals] === 1) {
-    throttleTarget = d[b + V.manualThrottle];
-    brakeTarget = d[b + V.manualBrake];
+  if (d[b + V.manualPedals]! === 1) {
+    throttleTarget = d[b + V.manualThrottle]!;
+    brakeTarget = d[b + V.manualBrake]!;
     d[b + V.commandAccel] = 0;
   } else {
     // Mood: a random surge around 1 that scales the desired speed; its pace is part of the style.
-    let mood = d[b + V.mood];
+    let mood = d[b + V.mood]!;
     const moodTau = d[b + V.moodTau]!;
-    mood += (-(mood - 1) * dt) / moodTau + d[b + V.moodSwing]! * Math.sqrt((2 * dt) / moodTau) * (2 * nextUniform(d, rng) - 1) * SQRT3;
+    mood +=
+      (-(mood - 1) * dt) / moodTau +
+      d[b + V.moodSwing]! * Math.sqrt((2 * dt) / moodTau) * (2 * nextUniform(d, rng) - 1) * SQRT3;
     d[b + V.mood] = mood;
 
-    const speedFactor = d[b + V.speedFactor] * mood;
-    const limit = d[b + V.limitOverrideUntilS] > t ? d[b + V.limitOverrideMps] : d[b + V.segmentLimitMps];
+    const speedFactor = d[b + V.speedFactor]! * mood;
+    const limit =
+      d[b + V.limitOverrideUntilS]! > t ? d[b + V.limitOverrideMps]! : d[b + V.segmentLimitMps]!;
     const v0 = limit * speedFactor > 1 ? limit * speedFactor : 1;
     let r = v / v0;
     if (r > 1.5) r = 1.5;
     const r2 = r * r;
-    const accelMax = d[b + V.accelMax];
-    const headway = d[b + V.headwayS];
-    const minGap = d[b + V.minGapM];
-    const approachK = d[b + V.idmApproachK];
+    const accelMax = d[b + V.accelMax]!;
+    const headway = d[b + V.headwayS]!;
+    const minGap = d[b + V.minGapM]!;
+    const approachK = d[b + V.idmApproachK]!;
 
     // Interaction term of the intelligent driver model: the most constraining obstacle.
     let interaction = 0;
-    if (d[b + V.leadPresent] === 1) {
-      const gap = d[b + V.leadGapM] - CAR_LENGTH_M;
-      let desired = v * headway + v * (v - d[b + V.leadSpeedMps]) * approachK;
+    if (d[b + V.leadPresent]! === 1) {
+      const gap = d[b + V.leadGapM]! - CAR_LENGTH_M;
+      let desired = v * headway + v * (v - d[b + V.leadSpeedMps]!) * approachK;
       if (desired < 0) desired = 0;
       const ratio = (minGap + desired) / (gap > 0.2 ? gap : 0.2);
       interaction = ratio * ratio;
     }
-    const stopKind = d[b + V.stopKind];
+    const stopKind = d[b + V.stopKind]!;
     if (stopKind !== STOP_NONE) {
-      const dist = d[b + V.stopPositionM] - pos;
-      if (dist < 0.5 && (stopKind !== STOP_SIGN || d[b + V.stopCleared] === 1)) {
+      const dist = d[b + V.stopPositionM]! - pos;
+      if (dist < 0.5 && (stopKind !== STOP_SIGN || d[b + V.stopCleared]! === 1)) {
         // Crossed the line: nothing to stop for until the next stop is placed.
       } else if (dist < 300) {
         let halt = false;
         if (stopKind === STOP_LIGHT) {
-          halt = lightIsRed(s, i, t) && (dist > v * d[b + V.amberDilemmaS] || v < 2);
-        } else if (d[b + V.stopCleared] === 0) {
+          halt = lightIsRed(s, i, t) && (dist > v * d[b + V.amberDilemmaS]! || v < 2);
+        } else if (d[b + V.stopCleared]! === 0) {
           halt = true;
           if (v < 0.3 && dist < minGap + 4) {
-            d[b + V.stopDwellS] = d[b + V.stopDwellS] + dt;
-            if (d[b + V.stopDwellS] > 1.2 + d[b + V.reactionS]) d[b + V.stopCleared] = 1;
+            d[b + V.stopDwellS] = d[b + V.stopDwellS]! + dt;
+            if (d[b + V.stopDwellS]! > 1.2 + d[b + V.reactionS]!) d[b + V.stopCleared] = 1;
           }
         }
         if (halt) {
@@ -133,41 +139,47 @@ export function stepDriver(
     let desiredAccel = accelMax * (1 - r2 * r2 - interaction);
 
     // A lower limit ahead: slow down once the deceleration it needs passes the driver's threshold.
-    const nextV = d[b + V.nextLimitMps] * speedFactor;
+    const nextV = d[b + V.nextLimitMps]! * speedFactor;
     if (nextV < v) {
       const ahead = d[b + V.segmentEndM]! - pos;
       const needed = (v * v - nextV * nextV) / (2 * (ahead > 1 ? ahead : 1));
-      if (needed > d[b + V.anticipation]) {
+      if (needed > d[b + V.anticipation]!) {
         const brakeTo = -needed * 1.15;
         if (brakeTo < desiredAccel) desiredAccel = brakeTo;
       }
     }
-    if (d[b + V.harshBrakeUntilS] > t) desiredAccel = -12;
+    if (d[b + V.harshBrakeUntilS]! > t) desiredAccel = -12;
     if (desiredAccel < -11) desiredAccel = -11;
 
     // Reaction lag, bypassed when the gap collapses (the driver stamps on the brake).
-    let command = d[b + V.commandAccel];
-    if (interaction > 2.5 || desiredAccel < -8) command = desiredAccel < command ? desiredAccel : command;
+    let command = d[b + V.commandAccel]!;
+    if (interaction > 2.5 || desiredAccel < -8)
+      command = desiredAccel < command ? desiredAccel : command;
     else {
-      const k = dt / (0.5 * d[b + V.reactionS]);
+      const k = dt / (0.5 * d[b + V.reactionS]!);
       command += (desiredAccel - command) * (k < 1 ? k : 1);
     }
     d[b + V.commandAccel] = command;
 
     // Pedal feed-forward: force needed for `command` against drag, rolling and grade.
-    const mass = d[b + V.massKg];
-    const sinGrade = d[b + V.gradeOverrideUntilS] > t ? d[b + V.gradeOverrideSin] : d[b + V.segmentSinGrade];
-    const resist = d[b + V.dragK] * v * v + (v > 0.1 ? d[b + V.rollingK] * mass * G : 0) + mass * G * sinGrade;
+    const mass = d[b + V.massKg]!;
+    const sinGrade =
+      d[b + V.gradeOverrideUntilS]! > t ? d[b + V.gradeOverrideSin]! : d[b + V.segmentSinGrade]!;
+    const resist =
+      d[b + V.dragK]! * v * v + (v > 0.1 ? d[b + V.rollingK]! * mass * G : 0) + mass * G * sinGrade;
     const forceNeeded = mass * 1.04 * command + resist;
-    const gear = d[b + V.gear] > 0 ? d[b + V.gear] : 1;
+    const gear = d[b + V.gear]! > 0 ? d[b + V.gear]! : 1;
     const wheelPerNm =
-      (ratios[d[b + V.ratioOffset] + gear - 1]! * d[b + V.finalDrive] * d[b + V.drivetrainEfficiency]) / d[b + V.wheelRadiusM];
-    const rpm = d[b + V.engineRpm] > d[b + V.idleRpm] ? d[b + V.engineRpm] : d[b + V.idleRpm];
+      (ratios[d[b + V.ratioOffset]! + gear - 1]! *
+        d[b + V.finalDrive]! *
+        d[b + V.drivetrainEfficiency]!) /
+      d[b + V.wheelRadiusM]!;
+    const rpm = d[b + V.engineRpm]! > d[b + V.idleRpm]! ? d[b + V.engineRpm]! : d[b + V.idleRpm]!;
     const k = rpm * INV_TABLE_STEP;
     const j = k | 0;
-    const base = d[b + V.torqueTableOffset] + j;
+    const base = d[b + V.torqueTableOffset]! + j;
     const maxTorque = torqueTable[base]! + (torqueTable[base + 1]! - torqueTable[base]!) * (k - j);
-    const friction = d[b + V.frictionNm] + d[b + V.frictionPerRpm] * rpm;
+    const friction = d[b + V.frictionNm]! + d[b + V.frictionPerRpm]! * rpm;
     const throttleNeeded = (forceNeeded / wheelPerNm + friction) / (maxTorque + friction);
     if (throttleNeeded > 0) {
       throttleTarget = throttleNeeded < 1 ? throttleNeeded : 1;
@@ -175,7 +187,7 @@ export function stepDriver(
     } else {
       throttleTarget = 0;
       const brakeForce = -forceNeeded - friction * wheelPerNm;
-      brakeTarget = brakeForce > 0 ? brakeForce / d[b + V.brakeForceMaxN] : 0;
+      brakeTarget = brakeForce > 0 ? brakeForce / d[b + V.brakeForceMaxN]! : 0;
       if (brakeTarget < 0.015) brakeTarget = 0;
     }
     // Held at a standstill: foot on the brake.
@@ -185,8 +197,10 @@ export function stepDriver(
       if (brakeTarget < hold) brakeTarget = hold;
     }
     // Pedal wobble (noise in the foot), only while on the throttle.
-    let wobble = d[b + V.pedalWobble];
-    wobble += (-wobble * dt) / 0.6 + d[b + V.pedalNoise] * Math.sqrt((2 * dt) / 0.6) * (2 * nextUniform(d, rng) - 1) * SQRT3;
+    let wobble = d[b + V.pedalWobble]!;
+    wobble +=
+      (-wobble * dt) / 0.6 +
+      d[b + V.pedalNoise]! * Math.sqrt((2 * dt) / 0.6) * (2 * nextUniform(d, rng) - 1) * SQRT3;
     d[b + V.pedalWobble] = wobble;
     if (throttleTarget > 0.02) throttleTarget += wobble;
   }

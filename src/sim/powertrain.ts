@@ -75,7 +75,7 @@ export function stepGearbox(s: FleetState, i: number, ratios: Float64Array): voi
   const gear = d[b + V.gear]!;
   const count = d[b + V.gearCount]!;
   let target = gear;
-  if (d[b + V.manualGears] === 1) {
+  if (d[b + V.manualGears]! === 1) {
     const request = d[b + V.manualGearRequest]!;
     if (request >= 1 && request <= count && request !== gear) target = request;
     d[b + V.manualGearRequest] = 0;
@@ -112,7 +112,12 @@ export function stepGearbox(s: FleetState, i: number, ratios: Float64Array): voi
 }
 
 /** Advances pedals, engine, clutch, brakes and motion of vehicle `i` by `dt` seconds. */
-export function stepDrivetrain(s: FleetState, i: number, dt: number, torqueTable: Float64Array): void {
+export function stepDrivetrain(
+  s: FleetState,
+  i: number,
+  dt: number,
+  torqueTable: Float64Array,
+): void {
   const d = s.data;
   const b = i * STRIDE;
   d[b + V.sinceShiftS] = d[b + V.sinceShiftS]! + dt;
@@ -121,7 +126,7 @@ export function stepDrivetrain(s: FleetState, i: number, dt: number, torqueTable
 
   // Pedals travel toward the driver's targets at the driver's rate: the jerk they accept.
   // Releasing is faster than pressing.
-  const step = (d[b + V.manualPedals] === 1 ? 6 : d[b + V.pedalRate]!) * dt;
+  const step = (d[b + V.manualPedals]! === 1 ? 6 : d[b + V.pedalRate]!) * dt;
   const pedal0 = d[b + V.pedalThrottle]!;
   let move = d[b + V.throttleTarget]! - pedal0;
   if (move > step) move = step;
@@ -136,7 +141,7 @@ export function stepDrivetrain(s: FleetState, i: number, dt: number, torqueTable
   d[b + V.pedalBrake] = brakePedal;
 
   const v = d[b + V.speedMps]!;
-  const engineOn = d[b + V.engineOn] === 1;
+  const engineOn = d[b + V.engineOn]! === 1;
   const idleTarget = d[b + V.idleTargetRpm]!;
   const wheelRpm = v * d[b + V.rpmPerMps]!;
   const forcePerNm = d[b + V.wheelForcePerNm]!;
@@ -149,7 +154,12 @@ export function stepDrivetrain(s: FleetState, i: number, dt: number, torqueTable
   const shifting = shiftRemaining > 0;
   let rpm = d[b + V.engineRpm]!;
   // The clutch locks once the wheel side has caught up with the engine, and opens below idle.
-  const coupled = engineOn && !shifting && forcePerNm > 0 && wheelRpm >= idleTarget * 0.92 && wheelRpm >= rpm - 60;
+  const coupled =
+    engineOn &&
+    !shifting &&
+    forcePerNm > 0 &&
+    wheelRpm >= idleTarget * 0.92 &&
+    wheelRpm >= rpm - 60;
   if (!engineOn) {
     rpm -= rpm * (dt / 0.3);
     if (rpm < 1) rpm = 0;
@@ -157,7 +167,9 @@ export function stepDrivetrain(s: FleetState, i: number, dt: number, torqueTable
     rpm = wheelRpm;
   } else {
     // Slipping launch clutch (or a shift in progress): engine speed settles toward its target.
-    let target = shifting ? wheelRpm : idleTarget + throttle * throttle * (d[b + V.launchRpm]! - idleTarget);
+    let target = shifting
+      ? wheelRpm
+      : idleTarget + throttle * throttle * (d[b + V.launchRpm]! - idleTarget);
     if (target < idleTarget) target = idleTarget;
     if (!shifting && wheelRpm > target) target = wheelRpm;
     const k = dt / (shifting ? d[b + V.shiftTimeS]! * 0.4 : 0.12);
@@ -184,7 +196,10 @@ export function stepDrivetrain(s: FleetState, i: number, dt: number, torqueTable
       fuelCut = 0;
       // Idle governor: opens the throttle as much as needed to hold idle speed.
       const governor = (idleTarget + 120 - rpm) * (1 / 400);
-      const idleThrottle = governor > 0 ? (governor < 1 ? governor : 1) * (friction / (maxTorque + friction)) * 1.6 : 0;
+      const idleThrottle =
+        governor > 0
+          ? (governor < 1 ? governor : 1) * (friction / (maxTorque + friction)) * 1.6
+          : 0;
       const effective = throttle > idleThrottle ? throttle : idleThrottle;
       torque = effective * maxTorque - (1 - effective) * friction;
     }
@@ -204,7 +219,8 @@ export function stepDrivetrain(s: FleetState, i: number, dt: number, torqueTable
   if (coupled) driveForce = torque * forcePerNm * (torque > 0 ? efficiency : 1 / efficiency);
   else if (clutchTorque > 0) driveForce = clutchTorque * forcePerNm * efficiency;
   const grip = d[b + V.gripForceN]!;
-  let driven = d[b + V.drivenLoadFraction]! + d[b + V.loadTransferK]! * d[b + V.accelMps2]! * (1 / G);
+  let driven =
+    d[b + V.drivenLoadFraction]! + d[b + V.loadTransferK]! * d[b + V.accelMps2]! * (1 / G);
   if (driven > 1) driven = 1;
   else if (driven < 0.2) driven = 0.2;
   const traction = grip * driven;
@@ -226,7 +242,9 @@ export function stepDrivetrain(s: FleetState, i: number, dt: number, torqueTable
     accel = push > hold ? (push - hold) / effectiveMass : 0;
     vNext = accel * dt;
   } else {
-    accel = (driveForce - d[b + V.dragK]! * v * v - gradeForce - rollingForce - brakeForce) / effectiveMass;
+    accel =
+      (driveForce - d[b + V.dragK]! * v * v - gradeForce - rollingForce - brakeForce) /
+      effectiveMass;
     vNext = v + accel * dt;
     if (vNext < 0) {
       vNext = 0;
@@ -250,7 +268,7 @@ export function stepFuel(s: FleetState, i: number, dt: number): void {
   const d = s.data;
   const b = i * STRIDE;
   let fuel = 0;
-  if (d[b + V.engineOn] === 1 && d[b + V.fuelCut] === 0) {
+  if (d[b + V.engineOn]! === 1 && d[b + V.fuelCut]! === 0) {
     const rpm = d[b + V.engineRpm]!;
     const torque = d[b + V.engineTorqueNm]!;
     const power = torque > 0 ? torque * rpm * (1 / 9549) : 0; // kW
@@ -259,8 +277,13 @@ export function stepFuel(s: FleetState, i: number, dt: number): void {
     const speedOff = (rpm - d[b + V.bsfcBestRpm]!) / d[b + V.redlineRpm]!;
     const coolant = d[b + V.coolantC]!;
     const cold = coolant < 70 ? (70 - coolant) / 70 : 0;
-    const bsfc = d[b + V.bsfcMin]! * (1 + 0.6 * partLoad * partLoad + 0.35 * speedOff * speedOff) * (1 + 0.25 * (cold < 1 ? cold : 1));
-    fuel = power * bsfc * (1 / 3600) + d[b + V.idleFuelGps]! * (rpm / d[b + V.idleRpm]!) * (1 - 0.7 * load);
+    const bsfc =
+      d[b + V.bsfcMin]! *
+      (1 + 0.6 * partLoad * partLoad + 0.35 * speedOff * speedOff) *
+      (1 + 0.25 * (cold < 1 ? cold : 1));
+    fuel =
+      power * bsfc * (1 / 3600) +
+      d[b + V.idleFuelGps]! * (rpm / d[b + V.idleRpm]!) * (1 - 0.7 * load);
   }
   d[b + V.fuelRateGps] = fuel;
   d[b + V.fuelUsedL] = d[b + V.fuelUsedL]! + (fuel * dt) / (1000 * d[b + V.fuelDensity]!);

@@ -48,7 +48,8 @@ function drawNextSegment(s: FleetState, i: number, fromKind: number): void {
   const limits = LIMITS_KMH[kind]!;
   d[b + V.nextKind] = kind;
   d[b + V.nextLimitMps] = limits[Math.floor(nextUniform(d, rng) * limits.length)]! / 3.6;
-  d[b + V.nextLengthM] = shape.length[0] + (shape.length[1] - shape.length[0]) * nextUniform(d, rng);
+  d[b + V.nextLengthM] =
+    shape.length[0] + (shape.length[1] - shape.length[0]) * nextUniform(d, rng);
   // Grades cluster near flat; a few segments are real climbs or descents.
   const u = nextUniform(d, rng) * 2 - 1;
   d[b + V.nextGrade] = shape.grade * u * Math.abs(u);
@@ -75,17 +76,17 @@ export function startRoute(s: FleetState, i: number, firstKind: number): void {
 export function enterNextSegment(s: FleetState, i: number): void {
   const d = s.data;
   const b = i * STRIDE;
-  const start = d[b + V.segmentEndM];
-  const kind = d[b + V.nextKind];
+  const start = d[b + V.segmentEndM]!;
+  const kind = d[b + V.nextKind]!;
   d[b + V.segmentKind] = kind;
-  d[b + V.segmentLimitMps] = d[b + V.nextLimitMps];
-  const grade = d[b + V.nextGrade];
+  d[b + V.segmentLimitMps] = d[b + V.nextLimitMps]!;
+  const grade = d[b + V.nextGrade]!;
   const norm = 1 / Math.sqrt(1 + grade * grade);
   d[b + V.segmentSinGrade] = grade * norm;
   d[b + V.segmentCosGrade] = norm;
-  d[b + V.segmentCongestion] = d[b + V.nextCongestion];
-  d[b + V.segmentStopSpacingM] = d[b + V.nextStopSpacingM];
-  d[b + V.segmentEndM] = start + d[b + V.nextLengthM];
+  d[b + V.segmentCongestion] = d[b + V.nextCongestion]!;
+  d[b + V.segmentStopSpacingM] = d[b + V.nextStopSpacingM]!;
+  d[b + V.segmentEndM] = start + d[b + V.nextLengthM]!;
   drawNextSegment(s, i, kind);
   placeNextStop(s, i, start);
 }
@@ -94,7 +95,7 @@ export function enterNextSegment(s: FleetState, i: number): void {
 export function placeNextStop(s: FleetState, i: number, fromM: number): void {
   const d = s.data;
   const b = i * STRIDE;
-  const spacing = d[b + V.segmentStopSpacingM];
+  const spacing = d[b + V.segmentStopSpacingM]!;
   d[b + V.stopDwellS] = 0;
   d[b + V.stopCleared] = 0;
   if (spacing <= 0) {
@@ -105,13 +106,13 @@ export function placeNextStop(s: FleetState, i: number, fromM: number): void {
   const rng = b + V.rngRoute;
   const at = fromM + spacing * (0.5 + nextUniform(d, rng));
   // Keep stops clear of segment ends so a new limit and a stop line never coincide.
-  if (at > d[b + V.segmentEndM] - 60) {
+  if (at > d[b + V.segmentEndM]! - 60) {
     d[b + V.stopKind] = STOP_NONE;
     d[b + V.stopPositionM] = Infinity;
     return;
   }
   d[b + V.stopPositionM] = at;
-  if (d[b + V.segmentKind] === URBAN && nextUniform(d, rng) < 0.75) {
+  if (d[b + V.segmentKind]! === URBAN && nextUniform(d, rng) < 0.75) {
     d[b + V.stopKind] = STOP_LIGHT;
     const cycle = 50 + 50 * nextUniform(d, rng);
     d[b + V.lightCycleS] = cycle;
@@ -126,7 +127,7 @@ export function placeNextStop(s: FleetState, i: number, fromM: number): void {
 export function lightIsRed(s: FleetState, i: number, t: number): boolean {
   const d = s.data;
   const b = i * STRIDE;
-  const cycle = d[b + V.lightCycleS];
-  const phase = (t + d[b + V.lightOffsetS]) % cycle;
-  return phase >= d[b + V.lightGreenS];
+  const cycle = d[b + V.lightCycleS]!;
+  const phase = (t + d[b + V.lightOffsetS]!) % cycle;
+  return phase >= d[b + V.lightGreenS]!;
 }

@@ -3,7 +3,12 @@
 // (duplicates, out-of-order), encoding to JSON lines in time order, and a sink.
 import { SIGNAL_COUNT, SIGNAL_INDEX } from '../telemetry/signals.js';
 import { SCHEMA_VERSION, type SessionInfo, type SessionSummary } from '../telemetry/events.js';
-import { IsoTimeFormatter, encodeEvent, encodeTelemetry, telemetryIdentity } from '../telemetry/encode.js';
+import {
+  IsoTimeFormatter,
+  encodeEvent,
+  encodeTelemetry,
+  telemetryIdentity,
+} from '../telemetry/encode.js';
 import type { RecordBatch, TelemetrySink } from '../telemetry/sink.js';
 import { uuidV5 } from '../telemetry/uuid.js';
 import { SAMPLE_FLAGS } from './emission.js';
@@ -79,13 +84,19 @@ export class FleetRunner {
   }
 
   /** Runs the whole simulation into `sink`, calling `onProgress` after each batch. */
-  async run(sink: TelemetrySink, onProgress?: (progress: SimulationProgress) => void): Promise<SimulationStats> {
+  async run(
+    sink: TelemetrySink,
+    onProgress?: (progress: SimulationProgress) => void,
+  ): Promise<SimulationStats> {
     const o = this.options;
     const started = performance.now();
     const totalSteps = Math.round(o.durationS * PHYSICS_HZ);
     const sessionSteps = Math.max(1, Math.round((o.sessionDurationS ?? o.durationS) * PHYSICS_HZ));
     const speed = o.speed ?? 0;
-    const batchSteps = Math.max(1, Math.round((o.batchSeconds ?? (speed > 0 ? 0.1 : 1)) * PHYSICS_HZ));
+    const batchSteps = Math.max(
+      1,
+      Math.round((o.batchSeconds ?? (speed > 0 ? 0.1 : 1)) * PHYSICS_HZ),
+    );
     const scenarioEvents = o.scenario?.events ?? [];
     let step = 0;
     let session = 0;
@@ -93,12 +104,16 @@ export class FleetRunner {
       // A new session for every vehicle.
       const sessionStartMs = o.startTimeMs + (step * 1000) / PHYSICS_HZ;
       const setups = [];
-      for (let i = 0; i < o.vehicles; i++) setups.push(this.fleet.startSession(i, session, sessionStartMs));
+      for (let i = 0; i < o.vehicles; i++)
+        setups.push(this.fleet.startSession(i, session, sessionStartMs));
       // Scenario events at time 0 shape the session itself (weather, cold engine): apply
       // them before the session_start event so that it tells the truth.
       let scenarioNext = 0;
       const coldByScenario = new Set<number>();
-      while (scenarioNext < scenarioEvents.length && Math.round(scenarioEvents[scenarioNext]!.atS * PHYSICS_HZ) === 0) {
+      while (
+        scenarioNext < scenarioEvents.length &&
+        Math.round(scenarioEvents[scenarioNext]!.atS * PHYSICS_HZ) === 0
+      ) {
         const event = scenarioEvents[scenarioNext++]!;
         for (let i = 0; i < o.vehicles; i++) {
           if (event.vehicles && !event.vehicles.includes(i)) continue;
@@ -106,15 +121,20 @@ export class FleetRunner {
           if (event.action.type === 'cold_start') coldByScenario.add(i);
         }
       }
-      for (let i = 0; i < o.vehicles; i++) this.#announceSession(i, setups[i]!, coldByScenario.has(i));
+      for (let i = 0; i < o.vehicles; i++)
+        this.#announceSession(i, setups[i]!, coldByScenario.has(i));
       const sessionEnd = Math.min(totalSteps, step + sessionSteps);
       let inSession = 0;
       while (step < sessionEnd) {
         // Scenario events due at this session time apply before the step that crosses them.
-        while (scenarioNext < scenarioEvents.length && Math.round(scenarioEvents[scenarioNext]!.atS * PHYSICS_HZ) <= inSession) {
+        while (
+          scenarioNext < scenarioEvents.length &&
+          Math.round(scenarioEvents[scenarioNext]!.atS * PHYSICS_HZ) <= inSession
+        ) {
           const event = scenarioEvents[scenarioNext++]!;
           for (let i = 0; i < o.vehicles; i++) {
-            if (!event.vehicles || event.vehicles.includes(i)) applyScenarioAction(this.fleet.state, i, event.action);
+            if (!event.vehicles || event.vehicles.includes(i))
+              applyScenarioAction(this.fleet.state, i, event.action);
           }
         }
         let chunk = Math.min(batchSteps, sessionEnd - step);
@@ -133,7 +153,11 @@ export class FleetRunner {
           const wait = due - performance.now();
           if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
         }
-        onProgress?.({ simulatedS: step / PHYSICS_HZ, durationS: o.durationS, events: this.#events });
+        onProgress?.({
+          simulatedS: step / PHYSICS_HZ,
+          durationS: o.durationS,
+          events: this.#events,
+        });
       }
       session++;
     }

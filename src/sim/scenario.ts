@@ -59,7 +59,8 @@ function seconds(value: number | string | undefined, fallback: number): number {
 /** Validates a parsed scenario document and turns it into sorted, typed events. */
 export function parseScenario(value: unknown, source = 'scenario'): Scenario {
   const validate = schemaValidator('scenario.schema.json');
-  if (!validate(value)) throw new ScenarioError(`${source}: ${describeSchemaError(validate.errors)}`);
+  if (!validate(value))
+    throw new ScenarioError(`${source}: ${describeSchemaError(validate.errors)}`);
   const raw = value as { name: string; description?: string; events: RawEvent[] };
   const events = raw.events.map((event, k): ScenarioEvent => {
     const atS = seconds(event.at, 0);
@@ -75,10 +76,18 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
         action = { type: 'harsh_brake', durationS: seconds(event.duration, 3) };
         break;
       case 'grade':
-        action = { type: 'grade', gradePct: event.grade_pct!, durationS: seconds(event.duration, 0) };
+        action = {
+          type: 'grade',
+          gradePct: event.grade_pct!,
+          durationS: seconds(event.duration, 0),
+        };
         break;
       case 'speed_limit':
-        action = { type: 'speed_limit', limitKmh: event.limit_kmh!, durationS: seconds(event.duration, 0) };
+        action = {
+          type: 'speed_limit',
+          limitKmh: event.limit_kmh!,
+          durationS: seconds(event.duration, 0),
+        };
         break;
       case 'sensor_failure': {
         if (!(event.signal! in SIGNAL_INDEX)) {
@@ -86,7 +95,12 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
             `${source}: /events/${k}/signal: unknown signal "${event.signal}" (known: ${SIGNALS.map((s) => s.name).join(', ')})`,
           );
         }
-        action = { type: 'sensor_failure', signal: event.signal as SignalName, mode: event.mode!, durationS: seconds(event.duration, 0) };
+        action = {
+          type: 'sensor_failure',
+          signal: event.signal as SignalName,
+          mode: event.mode!,
+          durationS: seconds(event.duration, 0),
+        };
         break;
       }
     }
@@ -98,18 +112,30 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
 
 /** Reads a scenario from a `.json`, `.yaml` or `.yml` file, or a shipped scenario by name. */
 export function loadScenario(fileOrName: string): Scenario {
-  const file = /[\\/]|\.(json|ya?ml)$/.test(fileOrName) ? fileOrName : path.join(SCENARIOS_DIR, `${fileOrName}.yaml`);
+  const file = /[\\/]|\.(json|ya?ml)$/.test(fileOrName)
+    ? fileOrName
+    : path.join(SCENARIOS_DIR, `${fileOrName}.yaml`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ScenarioError(`cannot read scenario ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : (code ?? String(error));
+    throw new ScenarioError(`cannot read scenario ${file}: ${reason}`, { cause: error });
   }
   let parsed: unknown;
   try {
     parsed = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ScenarioError(`${path.basename(file)}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`, { cause: error });
+    throw new ScenarioError(
+      `${path.basename(file)}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`,
+      { cause: error },
+    );
   }
   return parseScenario(parsed, path.basename(file));
 }

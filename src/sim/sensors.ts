@@ -15,9 +15,7 @@ const MIN = Float64Array.from(SIGNALS, (s) => s.min);
 const MAX = Float64Array.from(SIGNALS, (s) => s.max);
 const SPIKE = Float64Array.from(SIGNALS, (s) => s.spikeMagnitude);
 /** Signals that physical faults (spikes, stuck sensors) can hit: measured, not counters. */
-const FAULTABLE = Int32Array.from(
-  SIGNALS.flatMap((s, k) => (s.noiseStd > 0 ? [k] : [])),
-);
+const FAULTABLE = Int32Array.from(SIGNALS.flatMap((s, k) => (s.noiseStd > 0 ? [k] : [])));
 
 const RPM = SIGNAL_INDEX.engine_rpm;
 const SPEED = SIGNAL_INDEX.speed_kmh;
@@ -46,7 +44,12 @@ export const SENSOR_FAILURE_MODES = { none: 0, null: 1, frozen: 2, noisy: 3 } as
  * Produces the sample that is due for vehicle `i` (the caller keeps the emission clock)
  * and appends it to `batch`, unless a dropout swallows it.
  */
-export function emitSample(s: FleetState, i: number, batch: EmissionBatch, faults: FaultRates): void {
+export function emitSample(
+  s: FleetState,
+  i: number,
+  batch: EmissionBatch,
+  faults: FaultRates,
+): void {
   const d = s.data;
   const b = i * STRIDE;
   const period = d[b + V.emitPeriodS]!;
@@ -57,8 +60,8 @@ export function emitSample(s: FleetState, i: number, batch: EmissionBatch, fault
 
   // Connectivity dropouts lose whole stretches of samples; `seq` keeps counting.
   const rng = b + V.rngFault;
-  if (d[b + V.dropoutLeft] > 0) {
-    d[b + V.dropoutLeft] = d[b + V.dropoutLeft] - 1;
+  if (d[b + V.dropoutLeft]! > 0) {
+    d[b + V.dropoutLeft] = d[b + V.dropoutLeft]! - 1;
     return;
   }
   const roll = nextUniform(d, rng);
@@ -69,37 +72,40 @@ export function emitSample(s: FleetState, i: number, batch: EmissionBatch, fault
   }
 
   const at = batch.push();
-  const trueMs = d[b + V.sessionStartMs] + Math.round(n * period * 1000);
+  const trueMs = d[b + V.sessionStartMs]! + Math.round(n * period * 1000);
   batch.vehicle[at] = i;
   batch.seq[at] = seq;
   batch.trueTimeMs[at] = trueMs;
-  const t = d[b + V.sessionTimeS];
-  batch.timeMs[at] = trueMs + Math.round(d[b + V.clockSkewMs] + d[b + V.clockDriftPpm] * 1e-3 * t);
+  const t = d[b + V.sessionTimeS]!;
+  batch.timeMs[at] =
+    trueMs + Math.round(d[b + V.clockSkewMs]! + d[b + V.clockDriftPpm]! * 1e-3 * t);
 
   const base = at * SIGNAL_COUNT;
   const truth = batch.truth;
-  const v = d[b + V.speedMps];
-  const distance = d[b + V.distanceM];
-  truth[base + RPM] = d[b + V.engineRpm];
+  const v = d[b + V.speedMps]!;
+  const distance = d[b + V.distanceM]!;
+  truth[base + RPM] = d[b + V.engineRpm]!;
   truth[base + SPEED] = v * 3.6;
-  truth[base + THROTTLE] = d[b + V.pedalThrottle];
-  truth[base + BRAKE] = d[b + V.pedalBrake];
-  truth[base + GEAR] = d[b + V.gear];
-  truth[base + LOAD] = d[b + V.engineLoad] * 100;
-  truth[base + TORQUE] = d[b + V.engineTorqueNm];
-  truth[base + COOLANT] = d[b + V.coolantC];
-  truth[base + OIL] = d[b + V.oilC];
-  truth[base + BRAKE_TEMP] = d[b + V.brakeDiscC];
-  truth[base + FUEL_RATE] = (d[b + V.fuelRateGps] * 3.6) / d[b + V.fuelDensity];
-  truth[base + FUEL_AVG] = distance > 100 ? (d[b + V.fuelUsedL] * 1e5) / distance : 0;
-  truth[base + ACCEL] = d[b + V.accelMps2];
-  truth[base + SPEED_LIMIT] = (d[b + V.limitOverrideUntilS]! > t ? d[b + V.limitOverrideMps]! : d[b + V.segmentLimitMps]!) * 3.6;
-  truth[base + AMBIENT] = d[b + V.ambientC];
+  truth[base + THROTTLE] = d[b + V.pedalThrottle]!;
+  truth[base + BRAKE] = d[b + V.pedalBrake]!;
+  truth[base + GEAR] = d[b + V.gear]!;
+  truth[base + LOAD] = d[b + V.engineLoad]! * 100;
+  truth[base + TORQUE] = d[b + V.engineTorqueNm]!;
+  truth[base + COOLANT] = d[b + V.coolantC]!;
+  truth[base + OIL] = d[b + V.oilC]!;
+  truth[base + BRAKE_TEMP] = d[b + V.brakeDiscC]!;
+  truth[base + FUEL_RATE] = (d[b + V.fuelRateGps]! * 3.6) / d[b + V.fuelDensity]!;
+  truth[base + FUEL_AVG] = distance > 100 ? (d[b + V.fuelUsedL]! * 1e5) / distance : 0;
+  truth[base + ACCEL] = d[b + V.accelMps2]!;
+  truth[base + SPEED_LIMIT] =
+    (d[b + V.limitOverrideUntilS]! > t ? d[b + V.limitOverrideMps]! : d[b + V.segmentLimitMps]!) *
+    3.6;
+  truth[base + AMBIENT] = d[b + V.ambientC]!;
   truth[base + DISTANCE] = distance / 1000;
-  truth[base + FUEL_USED] = d[b + V.fuelUsedL];
-  truth[base + ENGINE_WEAR] = d[b + V.engineWearPct];
-  truth[base + GEARBOX_WEAR] = d[b + V.gearboxWearPct];
-  truth[base + BRAKE_WEAR] = d[b + V.brakeWearPct];
+  truth[base + FUEL_USED] = d[b + V.fuelUsedL]!;
+  truth[base + ENGINE_WEAR] = d[b + V.engineWearPct]!;
+  truth[base + GEARBOX_WEAR] = d[b + V.gearboxWearPct]!;
+  truth[base + BRAKE_WEAR] = d[b + V.brakeWearPct]!;
 
   // Noise, then quantisation to the sensor's resolution, then its physical range.
   const values = batch.values;
@@ -129,26 +135,29 @@ export function emitSample(s: FleetState, i: number, batch: EmissionBatch, fault
 
   let flags = 0;
   // Scripted sensor failure.
-  if (d[b + V.sensorFailureUntilS] > t) {
-    const k = d[b + V.sensorFailureSignal];
-    const mode = d[b + V.sensorFailureMode];
+  if (d[b + V.sensorFailureUntilS]! > t) {
+    const k = d[b + V.sensorFailureSignal]!;
+    const mode = d[b + V.sensorFailureMode]!;
     flags |= SAMPLE_FLAGS.sensorFailure;
     if (mode === SENSOR_FAILURE_MODES.null) values[base + k] = NaN;
     else if (mode === SENSOR_FAILURE_MODES.frozen) {
-      if (d[b + V.stuckLeft] <= 0 || d[b + V.stuckSignal] !== k) {
+      if (d[b + V.stuckLeft]! <= 0 || d[b + V.stuckSignal]! !== k) {
         d[b + V.stuckSignal] = k;
         d[b + V.stuckValue] = values[base + k]!;
       }
       d[b + V.stuckLeft] = 2;
-      values[base + k] = d[b + V.stuckValue];
+      values[base + k] = d[b + V.stuckValue]!;
     } else if (mode === SENSOR_FAILURE_MODES.noisy) {
-      values[base + k] = roundToEven((values[base + k]! + 25 * NOISE[k]! * nextNormal(d, sensorRng)) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
+      values[base + k] =
+        roundToEven(
+          (values[base + k]! + 25 * NOISE[k]! * nextNormal(d, sensorRng)) * INV_RESOLUTION[k]!,
+        ) * RESOLUTION[k]!;
     }
   }
   // A sensor stuck on an old value.
-  if (d[b + V.stuckLeft] > 0) {
-    d[b + V.stuckLeft] = d[b + V.stuckLeft] - 1;
-    values[base + d[b + V.stuckSignal]] = d[b + V.stuckValue];
+  if (d[b + V.stuckLeft]! > 0) {
+    d[b + V.stuckLeft] = d[b + V.stuckLeft]! - 1;
+    values[base + d[b + V.stuckSignal]!] = d[b + V.stuckValue]!;
     flags |= SAMPLE_FLAGS.stuck;
   }
   edge += faults.spike;
@@ -156,8 +165,10 @@ export function emitSample(s: FleetState, i: number, batch: EmissionBatch, fault
     const k = FAULTABLE[Math.floor(nextUniform(d, rng) * FAULTABLE.length)]!;
     const sign = nextUniform(d, rng) < 0.5 ? -1 : 1;
     // An implausible jump that still fits the signal's encoding range.
-    let x = roundToEven((values[base + k]! + sign * SPIKE[k]!) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
-    if (x < MIN[k]!) x = roundToEven((values[base + k]! + SPIKE[k]!) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
+    let x =
+      roundToEven((values[base + k]! + sign * SPIKE[k]!) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
+    if (x < MIN[k]!)
+      x = roundToEven((values[base + k]! + SPIKE[k]!) * INV_RESOLUTION[k]!) * RESOLUTION[k]!;
     if (x > MAX[k]!) x = MAX[k]!;
     values[base + k] = x;
     flags |= SAMPLE_FLAGS.spike;

@@ -52,12 +52,17 @@ export interface SeparabilityOptions {
 export function windowDataset(options: SeparabilityOptions): WindowDataset {
   const hz = options.hz ?? 10;
   const features = WINDOW_SIGNALS.flatMap((s) => WINDOW_STATS.map((stat) => `${s}_${stat}`));
-  const nf = features.length;
   const columns = WINDOW_SIGNALS.map((s) => SIGNAL_INDEX[s]);
   const rowsX: number[] = [];
   const rowsY: number[] = [];
   const rowsSession: number[] = [];
-  const fleet = new Fleet({ vehicles: options.vehicles, seed: options.seed, hz, drivers: 'mix', faults: options.faults ?? FAULT_PRESETS.none });
+  const fleet = new Fleet({
+    vehicles: options.vehicles,
+    seed: options.seed,
+    hz,
+    drivers: 'mix',
+    faults: options.faults ?? FAULT_PRESETS.none,
+  });
   const perWindow = Math.round(10 * hz);
   for (let session = 0; session < options.sessionsPerVehicle; session++) {
     for (let i = 0; i < options.vehicles; i++) fleet.startSession(i, session, 0);
@@ -109,7 +114,6 @@ export function windowDataset(options: SeparabilityOptions): WindowDataset {
     session: Int32Array.from(rowsSession),
     rows: rowsY.length,
   };
-  void nf;
 }
 
 export interface ThresholdRule {
@@ -122,15 +126,23 @@ export interface ThresholdRule {
 }
 
 /** Splits sessions into train and test, stratified by label at session level. */
-export function splitSessions(data: WindowDataset, testShare: number, seed: number): { train: Uint8Array } {
+export function splitSessions(
+  data: WindowDataset,
+  testShare: number,
+  seed: number,
+): { train: Uint8Array } {
   const labelOf = new Map<number, number>();
   for (let r = 0; r < data.rows; r++) labelOf.set(data.session[r]!, data.y[r]!);
   const rng = new Rng(seed);
   const testSessions = new Set<number>();
   const byLabel = new Map<number, number[]>();
-  for (const [session, label] of labelOf) byLabel.set(label, [...(byLabel.get(label) ?? []), session]);
+  for (const [session, label] of labelOf)
+    byLabel.set(label, [...(byLabel.get(label) ?? []), session]);
   for (const sessions of byLabel.values()) {
-    const shuffled = sessions.map((s) => [rng.next(), s] as const).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
+    const shuffled = sessions
+      .map((s) => [rng.next(), s] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map((p) => p[1]);
     const count = Math.max(1, Math.round(shuffled.length * testShare));
     for (const s of shuffled.slice(0, count)) testSessions.add(s);
   }
@@ -143,7 +155,14 @@ export function splitSessions(data: WindowDataset, testShare: number, seed: numb
  * The best rule on one feature with at most `maxThresholds` cut points, found exactly
  * over `bins` quantile bins of the training values by dynamic programming.
  */
-export function bestThresholdRule(data: WindowDataset, feature: number, train: Uint8Array, classes: number, maxThresholds = 3, bins = 64): ThresholdRule {
+export function bestThresholdRule(
+  data: WindowDataset,
+  feature: number,
+  train: Uint8Array,
+  classes: number,
+  maxThresholds = 3,
+  bins = 64,
+): ThresholdRule {
   const nf = data.features.length;
   const trainValues: number[] = [];
   for (let r = 0; r < data.rows; r++) if (train[r]) trainValues.push(data.x[r * nf + feature]!);
@@ -173,7 +192,9 @@ export function bestThresholdRule(data: WindowDataset, feature: number, train: U
   }
   // prefix[b][c]: rows of class c in bins < b.
   const prefix = new Float64Array((nb + 1) * classes);
-  for (let b = 0; b < nb; b++) for (let c = 0; c < classes; c++) prefix[(b + 1) * classes + c] = prefix[b * classes + c]! + counts[b * classes + c]!;
+  for (let b = 0; b < nb; b++)
+    for (let c = 0; c < classes; c++)
+      prefix[(b + 1) * classes + c] = prefix[b * classes + c]! + counts[b * classes + c]!;
   const segment = (from: number, to: number): [number, number] => {
     let best = -1;
     let bestClass = 0;
@@ -238,6 +259,7 @@ export function bestThresholdRule(data: WindowDataset, feature: number, train: U
 /** Every feature's best rule, best test accuracy first. */
 export function rankSingleFeatureRules(data: WindowDataset, train: Uint8Array): ThresholdRule[] {
   const rules: ThresholdRule[] = [];
-  for (let f = 0; f < data.features.length; f++) rules.push(bestThresholdRule(data, f, train, DRIVER_PROFILE_NAMES.length));
+  for (let f = 0; f < data.features.length; f++)
+    rules.push(bestThresholdRule(data, f, train, DRIVER_PROFILE_NAMES.length));
   return rules.sort((a, b) => b.testAccuracy - a.testAccuracy);
 }

@@ -98,7 +98,8 @@ export const SIGNALS = [
     name: 'engine_load_pct',
     unit: '%',
     type: 'number',
-    description: 'Calculated engine load: indicated torque over the full-load torque at this speed.',
+    description:
+      'Calculated engine load: indicated torque over the full-load torque at this speed.',
     min: 0,
     max: 100,
     resolution: 0.1,
@@ -190,7 +191,8 @@ export const SIGNALS = [
     name: 'speed_limit_kmh',
     unit: 'km/h',
     type: 'number',
-    description: 'Posted speed limit where the vehicle is, from traffic-sign recognition and the map.',
+    description:
+      'Posted speed limit where the vehicle is, from traffic-sign recognition and the map.',
     min: 0,
     max: 200,
     resolution: 1,

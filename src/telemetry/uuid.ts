@@ -20,7 +20,9 @@ function parseUuid(uuid: string): Buffer {
 }
 
 const NAMESPACE_BYTES = parseUuid(PITWALL_NAMESPACE);
-const NAMESPACE_WORDS = Int32Array.from({ length: 4 }, (_, k) => NAMESPACE_BYTES.readInt32BE(k * 4));
+const NAMESPACE_WORDS = Int32Array.from({ length: 4 }, (_, k) =>
+  NAMESPACE_BYTES.readInt32BE(k * 4),
+);
 const W = new Int32Array(80);
 const MAX_FAST_NAME = 64 - 16 - 9;
 
@@ -28,10 +30,26 @@ function formatUuid(h0: number, h1: number, h2: number, h3: number): string {
   const b6 = ((h1 >>> 8) & 0x0f) | 0x50;
   const b8 = ((h2 >>> 24) & 0x3f) | 0x80;
   return (
-    HEX[h0 >>> 24]! + HEX[(h0 >>> 16) & 255]! + HEX[(h0 >>> 8) & 255]! + HEX[h0 & 255]! + '-' +
-    HEX[h1 >>> 24]! + HEX[(h1 >>> 16) & 255]! + '-' + HEX[b6]! + HEX[h1 & 255]! + '-' +
-    HEX[b8]! + HEX[(h2 >>> 16) & 255]! + '-' + HEX[(h2 >>> 8) & 255]! + HEX[h2 & 255]! +
-    HEX[h3 >>> 24]! + HEX[(h3 >>> 16) & 255]! + HEX[(h3 >>> 8) & 255]! + HEX[h3 & 255]!
+    HEX[h0 >>> 24]! +
+    HEX[(h0 >>> 16) & 255]! +
+    HEX[(h0 >>> 8) & 255]! +
+    HEX[h0 & 255]! +
+    '-' +
+    HEX[h1 >>> 24]! +
+    HEX[(h1 >>> 16) & 255]! +
+    '-' +
+    HEX[b6]! +
+    HEX[h1 & 255]! +
+    '-' +
+    HEX[b8]! +
+    HEX[(h2 >>> 16) & 255]! +
+    '-' +
+    HEX[(h2 >>> 8) & 255]! +
+    HEX[h2 & 255]! +
+    HEX[h3 >>> 24]! +
+    HEX[(h3 >>> 16) & 255]! +
+    HEX[(h3 >>> 8) & 255]! +
+    HEX[h3 & 255]!
   );
 }
 
@@ -46,11 +64,11 @@ function fastUuid(name: string): string {
   const n = name.length;
   for (let k = 0; k < n; k++) {
     const byte = 16 + k;
-    w[byte >> 2] |= name.charCodeAt(k) << (24 - 8 * (byte & 3));
+    w[byte >> 2] = w[byte >> 2]! | (name.charCodeAt(k) << (24 - 8 * (byte & 3)));
   }
   // Padding: a 1 bit after the message, then the message length in bits in the last word.
   const end = 16 + n;
-  w[end >> 2] |= 0x80 << (24 - 8 * (end & 3));
+  w[end >> 2] = w[end >> 2]! | (0x80 << (24 - 8 * (end & 3)));
   w[15] = end * 8;
   for (let k = 16; k < 80; k++) {
     const x = w[k - 3]! ^ w[k - 8]! ^ w[k - 14]! ^ w[k - 16]!;
@@ -84,7 +102,12 @@ function fastUuid(name: string): string {
     b = a;
     a = temp;
   }
-  return formatUuid((0x67452301 + a) >>> 0, ((0xefcdab89 + b) | 0) >>> 0, ((0x98badcfe + c) | 0) >>> 0, ((0x10325476 + d) | 0) >>> 0);
+  return formatUuid(
+    (0x67452301 + a) >>> 0,
+    ((0xefcdab89 + b) | 0) >>> 0,
+    ((0x98badcfe + c) | 0) >>> 0,
+    ((0x10325476 + d) | 0) >>> 0,
+  );
 }
 
 function isShortAscii(name: string): boolean {

@@ -1,0 +1,13 @@
+// Pitwall's public API: `import { FleetRunner, SIGNALS } from 'pitwall'`.
+export * from './sim/index.js';
+export * from './telemetry/index.js';
+export {
+  PitwallError,
+  UsageError,
+  ProfileError,
+  ScenarioError,
+  SchemaError,
+  ERROR_CODES,
+  type ErrorCode,
+} from './errors.js';
+export { parseDuration, formatDuration } from './duration.js';
