@@ -33,14 +33,34 @@ if (values.csv) {
 }
 const { train } = splitSessions(data, 0.3, Number(values.seed));
 const rules = rankSingleFeatureRules(data, train);
-console.log(`windows: ${data.rows} (${new Set(data.session).size} sessions), features: ${data.features.length}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `windows: ${data.rows} (${new Set(data.session).size} sessions), features: ${data.features.length}, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
 console.log('feature'.padEnd(24) + 'train'.padStart(8) + 'test'.padStart(8) + '  rule');
 for (const rule of rules.slice(0, 10)) {
-  const parts = rule.classes.map((c, k) => `${k > 0 ? `≥${rule.thresholds[k - 1]!.toPrecision(4)} ` : ''}${DRIVER_PROFILE_NAMES[c]}`);
-  console.log(rule.feature.padEnd(24) + (rule.trainAccuracy * 100).toFixed(1).padStart(8) + (rule.testAccuracy * 100).toFixed(1).padStart(8) + '  ' + parts.join(' | '));
+  const parts = rule.classes.map(
+    (c, k) =>
+      `${k > 0 ? `≥${rule.thresholds[k - 1]!.toPrecision(4)} ` : ''}${DRIVER_PROFILE_NAMES[c]}`,
+  );
+  console.log(
+    rule.feature.padEnd(24) +
+      (rule.trainAccuracy * 100).toFixed(1).padStart(8) +
+      (rule.testAccuracy * 100).toFixed(1).padStart(8) +
+      '  ' +
+      parts.join(' | '),
+  );
 }
 const best = rules[0]!;
 const verdict = best.testAccuracy < 0.8 ? 'OK: below 80 %' : 'TOO SEPARABLE: at or above 80 %';
-console.log(`best single-feature rule: ${best.feature} ${(best.testAccuracy * 100).toFixed(1)} % on unseen sessions — ${verdict}`);
-console.log(JSON.stringify({ name: 'separability', best_feature: best.feature, best_single_feature_test_accuracy: best.testAccuracy, windows: data.rows }));
+console.log(
+  `best single-feature rule: ${best.feature} ${(best.testAccuracy * 100).toFixed(1)} % on unseen sessions — ${verdict}`,
+);
+console.log(
+  JSON.stringify({
+    name: 'separability',
+    best_feature: best.feature,
+    best_single_feature_test_accuracy: best.testAccuracy,
+    windows: data.rows,
+  }),
+);
 process.exitCode = best.testAccuracy < 0.8 ? 0 : 1;

@@ -53,7 +53,7 @@ describe('car profiles', () => {
 
   test('a torque curve whose rpm does not increase is rejected', () => {
     const car = golf();
-    car.engine.torque_curve[3][0] = car.engine.torque_curve[2][0];
+    car.engine.torque_curve[3]![0] = car.engine.torque_curve[2]![0];
     rejects(car, '/engine/torque_curve: rpm must increase');
   });
 

@@ -44,7 +44,7 @@ describe('heavy faults', () => {
     const firstLine = new Map<string, string>();
     let duplicates = 0;
     sink.values.forEach((line, k) => {
-      const id = events[k].event_id;
+      const id = events[k]!.event_id;
       const seen = firstLine.get(id);
       if (seen === undefined) firstLine.set(id, line);
       else {
@@ -58,8 +58,8 @@ describe('heavy faults', () => {
     let missing = 0;
     for (const { seqs, ids } of deliveries(events)) {
       const seen = new Set<string>();
-      const firsts = seqs.filter((_, k) => !seen.has(ids[k]) && seen.add(ids[k]));
-      for (let k = 1; k < firsts.length; k++) if (firsts[k] < firsts[k - 1]) backwards++;
+      const firsts = seqs.filter((_, k) => !seen.has(ids[k]!) && seen.add(ids[k]!));
+      for (let k = 1; k < firsts.length; k++) if (firsts[k]! < firsts[k - 1]!) backwards++;
       const unique = new Set(seqs);
       const last = Math.max(...seqs);
       missing += last + 1 - unique.size;
@@ -125,7 +125,7 @@ describe('heavy faults', () => {
     let episodes = 0;
     let frozen = 0;
     const close = (i: number): void => {
-      const { values, truth } = runs[i];
+      const { values, truth } = runs[i]!;
       runs[i] = { values: [], truth: [] };
       if (values.length === 0) return;
       episodes++;
@@ -140,10 +140,10 @@ describe('heavy faults', () => {
         `vehicle ${i}: a stuck run of only ${values.length} samples`,
       );
       const held = noisy.filter((k) => {
-        const trueValues = tailTruth.map((row) => row[k]);
+        const trueValues = tailTruth.map((row) => row[k]!);
         return (
-          tail.every((row) => row[k] === tail[0][k]) &&
-          Math.max(...trueValues) - Math.min(...trueValues) > SIGNALS[k].resolution
+          tail.every((row) => row[k] === tail[0]![k]) &&
+          Math.max(...trueValues) - Math.min(...trueValues) > SIGNALS[k]!.resolution
         );
       });
       if (held.length > 0) frozen++;
@@ -152,17 +152,16 @@ describe('heavy faults', () => {
       fleet.advance(PHYSICS_HZ);
       const batch = fleet.batch;
       for (let r = 0; r < batch.count; r++) {
-        const i = batch.vehicle[r];
-        if ((batch.flags[r] & SAMPLE_FLAGS.stuck) === 0) {
+        const i = batch.vehicle[r]!;
+        if ((batch.flags[r]! & SAMPLE_FLAGS.stuck) === 0) {
           close(i);
           continue;
         }
-        runs[i].values.push(
+        const run = runs[i]!;
+        run.values.push(
           Array.from(batch.values.subarray(r * SIGNAL_COUNT, (r + 1) * SIGNAL_COUNT)),
         );
-        runs[i].truth.push(
-          Array.from(batch.truth.subarray(r * SIGNAL_COUNT, (r + 1) * SIGNAL_COUNT)),
-        );
+        run.truth.push(Array.from(batch.truth.subarray(r * SIGNAL_COUNT, (r + 1) * SIGNAL_COUNT)));
       }
       batch.clear();
     }

@@ -20,10 +20,10 @@ describe('longitudinal dynamics', () => {
         stepEach(fleet, 4 * PHYSICS_HZ, () => {});
         return kmh(state.get(0, 'speedMps'));
       });
-      assert.ok(speeds[0] > 5, `0.25 throttle should move the car: ${speeds[0]} km/h after 4 s`);
+      assert.ok(speeds[0]! > 5, `0.25 throttle should move the car: ${speeds[0]} km/h after 4 s`);
       for (let k = 1; k < speeds.length; k++) {
         assert.ok(
-          speeds[k] > speeds[k - 1] + 2,
+          speeds[k]! > speeds[k - 1]! + 2,
           `speeds after 4 s must grow with throttle: ${speeds.map((v) => v.toFixed(1)).join(' < ')}`,
         );
       }
@@ -231,7 +231,7 @@ describe('gearbox', () => {
     });
     assert.ok(gear >= 5, `only reached gear ${gear}`);
     for (let k = 1; k < shiftSpeeds.length; k++)
-      assert.ok(shiftSpeeds[k] > shiftSpeeds[k - 1], `shift speeds ${shiftSpeeds.join(', ')}`);
+      assert.ok(shiftSpeeds[k]! > shiftSpeeds[k - 1]!, `shift speeds ${shiftSpeeds.join(', ')}`);
   });
 
   test('a driver with a higher upshiftAt shifts up at higher rpm', () => {

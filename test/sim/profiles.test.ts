@@ -46,19 +46,19 @@ function drive(drivers: DriverProfileName): DrivingStats {
     const { truth, vehicle } = fleet.batch;
     for (let r = 0; r < fleet.batch.count; r++) {
       const o = r * SIGNAL_COUNT;
-      const x = truth[o + throttle];
+      const x = truth[o + throttle]!;
       n++;
       throttleSum += x;
       throttleSq += x * x;
-      rpmSum += truth[o + engine_rpm];
-      discSum += truth[o + brake_temp_c];
-      speedSum += truth[o + speed_kmh];
-      if (truth[o + brake] > 0.02 && truth[o + speed_kmh] > 5) {
-        brakeSum += truth[o + brake];
+      rpmSum += truth[o + engine_rpm]!;
+      discSum += truth[o + brake_temp_c]!;
+      speedSum += truth[o + speed_kmh]!;
+      if (truth[o + brake]! > 0.02 && truth[o + speed_kmh]! > 5) {
+        brakeSum += truth[o + brake]!;
         brakeCount++;
       }
-      const i = vehicle[r];
-      maxDecel[i] = Math.max(maxDecel[i], -truth[o + accel_mps2]);
+      const i = vehicle[r]!;
+      maxDecel[i] = Math.max(maxDecel[i]!, -truth[o + accel_mps2]!);
     }
     fleet.batch.clear();
   }

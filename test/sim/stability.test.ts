@@ -39,6 +39,7 @@ function runChecked(
 
   const where = (i: number, t: number): string => {
     const session = fleet.sessions[i];
+    assert.ok(session !== undefined, `vehicle ${i} has a session`);
     return `vehicle ${i} (${session.car.id}, ${session.driverProfile}) at ${t.toFixed(1)} s`;
   };
   const checkRanges = (
@@ -64,7 +65,7 @@ function runChecked(
     fleet.advance(PHYSICS_HZ);
     // Samples: ground truth of every emission (vehicle by vehicle, in time order within one).
     for (let r = 0; r < batch.count; r++) {
-      const i = batch.vehicle[r];
+      const i = batch.vehicle[r]!;
       const o = r * SIGNAL_COUNT;
       const truth = batch.truth;
       for (let k = 0; k < SIGNAL_COUNT; k++) {
@@ -72,16 +73,16 @@ function runChecked(
           assert.fail(`${where(i, second)}: signal ${k} is ${truth[o + k]}`);
       }
       checkRanges(i, second, {
-        speedMps: truth[o + SIGNAL_INDEX.speed_kmh] / 3.6,
-        rpm: truth[o + SIGNAL_INDEX.engine_rpm],
-        coolantC: truth[o + SIGNAL_INDEX.coolant_temp_c],
-        oilC: truth[o + SIGNAL_INDEX.oil_temp_c],
-        discC: truth[o + SIGNAL_INDEX.brake_temp_c],
+        speedMps: truth[o + SIGNAL_INDEX.speed_kmh]! / 3.6,
+        rpm: truth[o + SIGNAL_INDEX.engine_rpm]!,
+        coolantC: truth[o + SIGNAL_INDEX.coolant_temp_c]!,
+        oilC: truth[o + SIGNAL_INDEX.oil_temp_c]!,
+        discC: truth[o + SIGNAL_INDEX.brake_temp_c]!,
       });
       for (let w = 0; w < WEAR.length; w++) {
-        const wear = truth[o + WEAR_SIGNALS[w]];
+        const wear = truth[o + WEAR_SIGNALS[w]!]!;
         const at = i * WEAR.length + w;
-        if (!(wear >= lastSampleWear[at] && wear <= 100))
+        if (!(wear >= lastSampleWear[at]! && wear <= 100))
           assert.fail(`${where(i, second)}: ${WEAR[w]} ${lastSampleWear[at]} → ${wear}`);
         lastSampleWear[at] = wear;
       }
@@ -97,16 +98,16 @@ function runChecked(
           assert.fail(`${where(i, second)}: ${FIELDS[f]} is ${x}`);
       }
       checkRanges(i, second, {
-        speedMps: d[b + V.speedMps],
-        rpm: d[b + V.engineRpm],
-        coolantC: d[b + V.coolantC],
-        oilC: d[b + V.oilC],
-        discC: d[b + V.brakeDiscC],
+        speedMps: d[b + V.speedMps]!,
+        rpm: d[b + V.engineRpm]!,
+        coolantC: d[b + V.coolantC]!,
+        oilC: d[b + V.oilC]!,
+        discC: d[b + V.brakeDiscC]!,
       });
       for (let w = 0; w < WEAR.length; w++) {
-        const wear = d[b + V[WEAR[w]]];
+        const wear = d[b + V[WEAR[w]!]]!;
         const at = i * WEAR.length + w;
-        if (!(wear >= lastWear[at] && wear >= 0 && wear <= 100))
+        if (!(wear >= lastWear[at]! && wear >= 0 && wear <= 100))
           assert.fail(`${where(i, second)}: ${WEAR[w]} ${lastWear[at]} → ${wear}`);
         lastWear[at] = wear;
       }
@@ -167,8 +168,8 @@ test('a hot day with a 10 % climb for 20 minutes stays bounded', () => {
       `vehicle ${i} not climbing`,
     );
     assert.ok(
-      fleet.state.get(i, 'distanceM') - start[i] > 3000,
-      `vehicle ${i} climbed only ${fleet.state.get(i, 'distanceM') - start[i]} m`,
+      fleet.state.get(i, 'distanceM') - start[i]! > 3000,
+      `vehicle ${i} climbed only ${fleet.state.get(i, 'distanceM') - start[i]!} m`,
     );
   }
   // The climb loads the engines: coolant rises to the fans' range (fan_on_c is 102–103 °C).

@@ -82,13 +82,13 @@ describe('encodeTelemetry', () => {
     const awkward = [0, -0, 1e-9, -1e-9, 0.5, 1.005, 2.675, 1234.56785, 0.00005, 0.049999999];
     for (let round = 0; round < 2000; round++) {
       for (let k = 0; k < SIGNAL_COUNT; k++) {
-        const s = SIGNALS[k];
+        const s = SIGNALS[k]!;
         const pick = rng.next();
         values[k] =
           pick < 0.05
             ? NaN
             : pick < 0.2
-              ? awkward[rng.int(0, awkward.length - 1)]
+              ? awkward[rng.int(0, awkward.length - 1)]!
               : pick < 0.25
                 ? rng.next() < 0.5
                   ? s.min
@@ -100,8 +100,8 @@ describe('encodeTelemetry', () => {
       assert.equal(JSON.stringify(event), line, 'the same text JSON.stringify writes');
       const raw = rawSignals(line);
       for (let k = 0; k < SIGNAL_COUNT; k++) {
-        const s = SIGNALS[k];
-        const x = values[k];
+        const s = SIGNALS[k]!;
+        const x = values[k]!;
         const text = raw.get(s.name)!;
         if (Number.isNaN(x)) {
           assert.equal(text, 'null');
