@@ -65,7 +65,7 @@ export const SIGNALS = [
     spikeMagnitude: 0.6,
     vssPath: 'Vehicle.Chassis.Accelerator.PedalPosition',
     vssOverlay: false,
-    vssConversion: 'VSS is percent: multiply by 100',
+    vssConversion: 'VSS is uint8 percent: multiply by 100 and round',
   },
   {
     name: 'brake',
@@ -79,7 +79,7 @@ export const SIGNALS = [
     spikeMagnitude: 0.6,
     vssPath: 'Vehicle.Chassis.Brake.PedalPosition',
     vssOverlay: false,
-    vssConversion: 'VSS is percent: multiply by 100',
+    vssConversion: 'VSS is uint8 percent: multiply by 100 and round',
   },
   {
     name: 'gear',
@@ -120,6 +120,8 @@ export const SIGNALS = [
     spikeMagnitude: 300,
     vssPath: 'Vehicle.Powertrain.CombustionEngine.Torque',
     vssOverlay: false,
+    vssConversion:
+      'VSS 4.x is uint16 and reports 0 while engine braking; VSS 5.0+ is int16 and keeps the sign',
   },
   {
     name: 'coolant_temp_c',
@@ -133,6 +135,8 @@ export const SIGNALS = [
     spikeMagnitude: 60,
     vssPath: 'Vehicle.Powertrain.CombustionEngine.ECT',
     vssOverlay: false,
+    vssConversion:
+      'int16 in VSS 4.x: round; VSS 4.2+ also names it CombustionEngine.EngineCoolant.Temperature',
   },
   {
     name: 'oil_temp_c',
@@ -146,6 +150,8 @@ export const SIGNALS = [
     spikeMagnitude: 60,
     vssPath: 'Vehicle.Powertrain.CombustionEngine.EOT',
     vssOverlay: false,
+    vssConversion:
+      'int16 in VSS 4.x: round; VSS 4.2+ also names it CombustionEngine.EngineOil.Temperature',
   },
   {
     name: 'brake_temp_c',
@@ -190,7 +196,7 @@ export const SIGNALS = [
   {
     name: 'speed_limit_kmh',
     unit: 'km/h',
-    type: 'number',
+    type: 'integer',
     description:
       'Posted speed limit where the vehicle is, from traffic-sign recognition and the map.',
     min: 0,
@@ -240,7 +246,7 @@ export const SIGNALS = [
     spikeMagnitude: 500,
     vssPath: 'Vehicle.TraveledDistanceSinceStart',
     vssOverlay: false,
-    vssConversion: 'VSS is metres: multiply by 1000',
+    vssConversion: 'km in VSS 4.x and 5.x; VSS 6.0 uses uint32 metres (multiply by 1000)',
   },
   {
     name: 'fuel_used_l',
