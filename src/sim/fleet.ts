@@ -25,17 +25,9 @@ import { Rng, deriveSeed } from './random.js';
 import { enterNextSegment, placeNextStop, startRoute } from './route.js';
 import { emitSample } from './sensors.js';
 import { stepThermal } from './thermal.js';
+import { DRIVER_EVERY, PHYSICS_DT, THERMAL_DT, THERMAL_EVERY } from './timing.js';
 
-/**
- * Physics steps per simulated second. Engine, gearbox, brakes and motion integrate at
- * this rate; the driver (and the automatic gearbox's shift decision) decides every
- * `DRIVER_EVERY` steps, like a human's ~40 ms perception cycle; traffic also; thermals,
- * whose time constants are tens of seconds, integrate every `THERMAL_EVERY` steps.
- */
-export const PHYSICS_HZ = 100;
-export const PHYSICS_DT = 1 / PHYSICS_HZ;
-export const DRIVER_EVERY = 4;
-export const THERMAL_EVERY = 20;
+export { PHYSICS_HZ, PHYSICS_DT, DRIVER_EVERY, THERMAL_EVERY } from './timing.js';
 /** Specific heat of cast-iron brake discs, J/(kg·K). */
 const DISC_SPECIFIC_HEAT = 460;
 
@@ -323,13 +315,13 @@ export class Fleet {
         if (pos >= d[b + V.segmentEndM]!) enterNextSegment(s, i);
         else if (pos > d[b + V.stopPositionM]! + 1) placeNextStop(s, i, pos);
         updateDrivetrainCoefficients(s, i, ratios);
-        stepFuel(s, i, dt * DRIVER_EVERY);
-        stepTraffic(s, i, dt * DRIVER_EVERY);
-        stepDriver(s, i, dt * DRIVER_EVERY, torque, ratios);
+        stepFuel(s, i);
+        stepTraffic(s, i);
+        stepDriver(s, i, torque, ratios);
         stepGearbox(s, i, ratios);
-        if (tick % THERMAL_EVERY === 0) stepThermal(s, i, dt * THERMAL_EVERY);
+        if (tick % THERMAL_EVERY === 0) stepThermal(s, i, THERMAL_DT);
       }
-      stepDrivetrain(s, i, dt, torque);
+      stepDrivetrain(s, i, torque);
       d[b + V.sessionTimeS] = d[b + V.sessionTimeS]! + dt;
       // Sensors sample on their own clock (10–50 Hz), independent of the physics rate.
       const clock = d[b + V.emitClockS]! + dt;

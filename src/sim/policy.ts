@@ -7,6 +7,7 @@ import { STRIDE, V, type FleetState } from './fleet-state.js';
 import { nextUniform } from './random.js';
 import { STOP_LIGHT, STOP_NONE, STOP_SIGN, lightIsRed } from './route.js';
 import { TORQUE_TABLE_STEP_RPM } from './car.js';
+import { DRIVER_DT } from './timing.js';
 
 const G = 9.81;
 const CAR_LENGTH_M = 4.5;
@@ -15,7 +16,8 @@ const INV_TABLE_STEP = 1 / TORQUE_TABLE_STEP_RPM;
 const SQRT3 = Math.sqrt(3);
 
 /** Moves the virtual car ahead: appears, follows the traffic speed, leaves or is overtaken. */
-export function stepTraffic(s: FleetState, i: number, dt: number): void {
+export function stepTraffic(s: FleetState, i: number): void {
+  const dt = DRIVER_DT;
   const d = s.data;
   const b = i * STRIDE;
   const rng = b + V.rngTraffic;
@@ -58,15 +60,15 @@ export function stepTraffic(s: FleetState, i: number, dt: number): void {
 /**
  * Decides the acceleration the driver wants and the pedal positions that give it; the
  * powertrain then moves the pedals toward these targets at the driver's pedal rate.
- * Runs at the driver's decision rate (`dt` is the time since the last decision).
+ * Runs at the driver's decision rate (DRIVER_DT).
  */
 export function stepDriver(
   s: FleetState,
   i: number,
-  dt: number,
   torqueTable: Float64Array,
   ratios: Float64Array,
 ): void {
+  const dt = DRIVER_DT;
   const d = s.data;
   const b = i * STRIDE;
   const t = d[b + V.sessionTimeS]!;

@@ -16,6 +16,7 @@
 // events (gear, grade, temperature).
 import { STRIDE, V, type FleetState } from './fleet-state.js';
 import { TORQUE_TABLE_STEP_RPM } from './car.js';
+import { DRIVER_DT, PHYSICS_DT } from './timing.js';
 
 const G = 9.81;
 const RADS_TO_RPM = 60 / (2 * Math.PI);
@@ -111,13 +112,9 @@ export function stepGearbox(s: FleetState, i: number, ratios: Float64Array): voi
   }
 }
 
-/** Advances pedals, engine, clutch, brakes and motion of vehicle `i` by `dt` seconds. */
-export function stepDrivetrain(
-  s: FleetState,
-  i: number,
-  dt: number,
-  torqueTable: Float64Array,
-): void {
+/** Advances pedals, engine, clutch, brakes and motion of vehicle `i` by one physics step. */
+export function stepDrivetrain(s: FleetState, i: number, torqueTable: Float64Array): void {
+  const dt = PHYSICS_DT;
   const d = s.data;
   const b = i * STRIDE;
   d[b + V.sinceShiftS] = d[b + V.sinceShiftS]! + dt;
@@ -262,9 +259,11 @@ export function stepDrivetrain(
 
 /**
  * Fuel flow from a brake-specific fuel consumption map: worst at part load and far
- * from the best engine speed, richer when cold, zero in fuel cut-off. Integrated over `dt`.
+ * from the best engine speed, richer when cold, zero in fuel cut-off. Integrated over one
+ * driver period.
  */
-export function stepFuel(s: FleetState, i: number, dt: number): void {
+export function stepFuel(s: FleetState, i: number): void {
+  const dt = DRIVER_DT;
   const d = s.data;
   const b = i * STRIDE;
   let fuel = 0;

@@ -6,7 +6,14 @@ import { SIGNALS, SIGNAL_COUNT, SIGNAL_INDEX } from '../telemetry/signals.js';
 import { STRIDE, V, type FleetState } from './fleet-state.js';
 import { SAMPLE_FLAGS, type EmissionBatch } from './emission.js';
 import type { FaultRates } from './faults.js';
-import { NORMAL_TABLE, nextNormal, nextUniform, nextWord, roundToEven } from './random.js';
+import {
+  NORMAL_TABLE,
+  NORMAL_TABLE_BITS,
+  nextNormal,
+  nextUniform,
+  nextWord,
+  roundToEven,
+} from './random.js';
 
 const NOISE = Float64Array.from(SIGNALS, (s) => s.noiseStd);
 const RESOLUTION = Float64Array.from(SIGNALS, (s) => s.resolution);
@@ -118,8 +125,8 @@ export function emitSample(
       // Two normal deviates per random word: one now, the spare for the next noisy signal.
       if (spare !== spare) {
         const word = nextWord(d, sensorRng);
-        x += noise * NORMAL_TABLE[word >>> 20]!;
-        spare = NORMAL_TABLE[(word >>> 8) & 4095]!;
+        x += noise * NORMAL_TABLE[word >>> (32 - NORMAL_TABLE_BITS)]!;
+        spare = NORMAL_TABLE[word & ((1 << NORMAL_TABLE_BITS) - 1)]!;
       } else {
         x += noise * spare;
         spare = Number.NaN;
