@@ -3,12 +3,12 @@
 // (duplicates, out-of-order), encoding to JSON lines in time order, and a sink.
 import { SIGNAL_COUNT, SIGNAL_INDEX } from '../telemetry/signals.js';
 import { SCHEMA_VERSION, type SessionInfo, type SessionSummary } from '../telemetry/events.js';
+import { IsoTimeFormatter, encodeEvent } from '../telemetry/encode.js';
 import {
-  IsoTimeFormatter,
-  encodeEvent,
-  encodeTelemetry,
-  telemetryIdentity,
-} from '../telemetry/encode.js';
+  TelemetryLineWriter,
+  sessionLineParts,
+  type SessionLineParts,
+} from '../telemetry/line-writer.js';
 import type { RecordBatch, TelemetrySink } from '../telemetry/sink.js';
 import { uuidV5 } from '../telemetry/uuid.js';
 import { SAMPLE_FLAGS } from './emission.js';
@@ -53,18 +53,23 @@ interface LiveSession {
   readonly setup: SessionSetup;
   readonly sessionId: string;
   readonly vehicleId: string;
-  readonly identity: string;
+  readonly parts: SessionLineParts;
   readonly info: SessionInfo;
   readonly namePrefix: string;
   emitted: number;
   maxSpeedKmh: number;
   /** Encoded events waiting for the vehicle's next sample (out-of-order or duplicated delivery). */
-  pending: string[];
+  pending: Uint8Array[];
 }
 
 /** `VH-0001`-style ids: stable per vehicle index. */
 export function vehicleId(index: number): string {
   return `VH-${String(index + 1).padStart(4, '0')}`;
+}
+
+/** Session events are rare: built as objects and stringified. */
+function encodeEventBytes(event: Parameters<typeof encodeEvent>[0]): Uint8Array {
+  return Buffer.from(encodeEvent(event));
 }
 
 export class FleetRunner {
@@ -73,7 +78,8 @@ export class FleetRunner {
   readonly #live: LiveSession[] = [];
   readonly #time = new IsoTimeFormatter();
   readonly #keys: string[] = [];
-  readonly #values: string[] = [];
+  readonly #values: Uint8Array[] = [];
+  readonly #writer = new TelemetryLineWriter();
   #events = 0;
   #telemetry = 0;
   #sessions = 0;
@@ -198,7 +204,7 @@ export class FleetRunner {
       setup,
       sessionId,
       vehicleId: id,
-      identity: telemetryIdentity(id, sessionId),
+      parts: sessionLineParts(namePrefix, id, sessionId),
       info,
       namePrefix,
       emitted: 0,
@@ -217,7 +223,7 @@ export class FleetRunner {
       event_time: this.#time.format(startMs + Math.round(this.fleet.state.get(i, 'clockSkewMs'))),
       session: info,
     });
-    this.#push(id, startEvent, false);
+    this.#push(id, Buffer.from(startEvent), false);
   }
 
   #endSession(i: number): void {
@@ -244,7 +250,7 @@ export class FleetRunner {
     const skew = d[b + V.clockSkewMs]! + d[b + V.clockDriftPpm]! * 1e-3 * duration;
     this.#push(
       live.vehicleId,
-      encodeEvent({
+      encodeEventBytes({
         schema_version: SCHEMA_VERSION,
         event_type: 'session_end',
         event_id: uuidV5(live.namePrefix + seq),
@@ -279,25 +285,21 @@ export class FleetRunner {
     for (let k = 0; k < n; k++) order[buckets[batch.trueTimeMs[k]! - minMs]!++] = k;
 
     const speedColumn = SIGNAL_INDEX.speed_kmh;
+    const writer = this.#writer;
     for (let r = 0; r < n; r++) {
       const k = order[r]!;
       const i = batch.vehicle[k]!;
       const live = this.#live[i]!;
       const seq = batch.seq[k]!;
-      const line = encodeTelemetry(
-        uuidV5(live.namePrefix + seq),
-        live.identity,
-        seq,
-        this.#time.format(batch.timeMs[k]!),
-        batch.values,
-        k * SIGNAL_COUNT,
-      );
+      const start = writer.write(live.parts, seq, batch.timeMs[k]!, batch.values, k * SIGNAL_COUNT);
+      const line = writer.buffer.subarray(start, writer.length);
       live.emitted++;
       const speed = batch.truth[k * SIGNAL_COUNT + speedColumn]!;
       if (speed > live.maxSpeedKmh) live.maxSpeedKmh = speed;
       const flags = batch.flags[k]!;
+      // Held lines outlive the writer's buffer (reset after each flush): copy them.
       if ((flags & SAMPLE_FLAGS.outOfOrder) !== 0) {
-        live.pending.push(line);
+        live.pending.push(Uint8Array.prototype.slice.call(line));
         continue;
       }
       this.#push(live.vehicleId, line);
@@ -306,12 +308,13 @@ export class FleetRunner {
         live.pending = [];
       }
       // A duplicate is re-sent after the vehicle's next sample, as a retrying transport would.
-      if ((flags & SAMPLE_FLAGS.duplicate) !== 0) live.pending.push(line);
+      if ((flags & SAMPLE_FLAGS.duplicate) !== 0)
+        live.pending.push(Uint8Array.prototype.slice.call(line));
     }
     batch.clear();
   }
 
-  #push(key: string, value: string, telemetry = true): void {
+  #push(key: string, value: Uint8Array, telemetry = true): void {
     this.#keys.push(key);
     this.#values.push(value);
     this.#events++;
@@ -322,5 +325,7 @@ export class FleetRunner {
     if (this.#values.length === 0) return;
     const batch: RecordBatch = { keys: this.#keys.splice(0), values: this.#values.splice(0) };
     await sink.write(batch);
+    // The sink is done with the views into the writer's buffer.
+    this.#writer.reset();
   }
 }

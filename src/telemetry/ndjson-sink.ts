@@ -21,10 +21,20 @@ export class NdjsonSink implements TelemetrySink {
 
   async write(batch: RecordBatch): Promise<void> {
     if (this.#error) throw this.#error;
-    if (batch.values.length === 0) return;
-    const text = batch.values.join('\n') + '\n';
-    this.bytesWritten += Buffer.byteLength(text);
-    if (!this.#stream.write(text)) await once(this.#stream, 'drain');
+    const values = batch.values;
+    if (values.length === 0) return;
+    let size = values.length;
+    for (const value of values) size += value.length;
+    // One copy into a fresh buffer: the values are views the producer will reuse.
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const value of values) {
+      out.set(value, at);
+      at += value.length;
+      out[at++] = 10;
+    }
+    this.bytesWritten += size;
+    if (!this.#stream.write(out)) await once(this.#stream, 'drain');
   }
 
   async close(): Promise<void> {

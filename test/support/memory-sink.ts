@@ -10,7 +10,7 @@ export class MemorySink implements TelemetrySink {
 
   write(batch: RecordBatch): void {
     this.keys.push(...batch.keys);
-    this.values.push(...batch.values);
+    for (const value of batch.values) this.values.push(Buffer.from(value).toString('utf8'));
   }
 
   close(): Promise<void> {

@@ -36,8 +36,15 @@ class ProfileTally {
     for (let k = 0; k < batch.values.length; k++) {
       const vehicle = batch.keys[k]!;
       const line = batch.values[k]!;
-      if (line.includes('"event_type":"session_start"')) {
-        const profile = (JSON.parse(line) as { session: { driver_profile: string } }).session
+      // Byte 34 is the first letter of the event type: only session events are parsed.
+      if (
+        line[34] === 115 &&
+        Buffer.from(line.buffer, line.byteOffset, line.length).includes(
+          '"event_type":"session_start"',
+        )
+      ) {
+        const text = Buffer.from(line.buffer, line.byteOffset, line.length).toString('utf8');
+        const profile = (JSON.parse(text) as { session: { driver_profile: string } }).session
           .driver_profile;
         this.#profileOf.set(vehicle, profile);
         this.sessions.set(profile, (this.sessions.get(profile) ?? 0) + 1);
