@@ -280,6 +280,41 @@ export class Fleet {
     return info;
   }
 
+  /**
+   * Hands vehicle `i`'s pedals to an outside driver (the cockpit): `throttle` and
+   * `brake` in 0–1, clamped. Call `releaseManualPedals` to give them back to the policy.
+   */
+  setManualPedals(i: number, throttle: number, brake: number): void {
+    const s = this.state;
+    s.set(i, 'manualPedals', 1);
+    s.set(i, 'manualThrottle', Math.min(1, Math.max(0, throttle)));
+    s.set(i, 'manualBrake', Math.min(1, Math.max(0, brake)));
+  }
+
+  releaseManualPedals(i: number): void {
+    this.state.set(i, 'manualPedals', 0);
+  }
+
+  /** Manual gears: `gear` 1…gear count is engaged at the next decision; 0 returns to automatic. */
+  requestGear(i: number, gear: number): void {
+    const s = this.state;
+    if (gear === 0) {
+      s.set(i, 'manualGears', 0);
+      return;
+    }
+    const count = s.get(i, 'gearCount');
+    if (!Number.isInteger(gear) || gear < 1 || gear > count) {
+      throw new RangeError(`gear must be 1-${count} (or 0 for automatic), got ${gear}`);
+    }
+    s.set(i, 'manualGears', 1);
+    s.set(i, 'manualGearRequest', gear);
+  }
+
+  /** Starts or stops vehicle `i`'s engine (a stopped engine coasts down; sensors keep reporting). */
+  setEngine(i: number, on: boolean): void {
+    this.state.set(i, 'engineOn', on ? 1 : 0);
+  }
+
   /** Advances every vehicle by one physics step; samples due go to `batch`. */
   step(): void {
     this.advance(1);
