@@ -14,6 +14,42 @@ export const ERROR_CODES = {
   schema: 'PITWALL_ERR_SCHEMA',
   /** Reading or writing a file failed. */
   io: 'PITWALL_ERR_IO',
+  /** A lake table's log or files are unreadable or inconsistent, or a lake call was misused. */
+  lake: 'PITWALL_ERR_LAKE',
+  /** A lake table, URI or log uses something Pitwall does not implement (scheme, protocol version, feature). */
+  lakeUnsupported: 'PITWALL_ERR_LAKE_UNSUPPORTED',
+  /** No Delta table exists at the location. */
+  lakeTableNotFound: 'PITWALL_ERR_LAKE_TABLE_NOT_FOUND',
+  /** A Delta table already exists at the location. */
+  lakeTableExists: 'PITWALL_ERR_LAKE_TABLE_EXISTS',
+  /** Rows, a schema, table properties or options given to the lake are invalid. */
+  lakeData: 'PITWALL_ERR_LAKE_DATA',
+  /** A concurrent commit changed what this commit depended on; re-read the table and redo the work. */
+  lakeConflict: 'PITWALL_ERR_LAKE_CONFLICT',
+  /** A concurrent commit recorded a transaction for the same application id. */
+  lakeConcurrentTransaction: 'PITWALL_ERR_LAKE_CONCURRENT_TRANSACTION',
+  /** The log's storage failed (disk full, I/O error, unreadable database file). */
+  logStorage: 'PITWALL_ERR_LOG_STORAGE',
+  /** Another process held the log's write lock past the busy timeout; `canRetry` is true. */
+  logBusy: 'PITWALL_ERR_LOG_BUSY',
+  /** Stored log data failed its checksum or the database is malformed. */
+  logCorrupt: 'PITWALL_ERR_LOG_CORRUPT',
+  /** A log option or argument is malformed; the message names the bad path. */
+  logInvalidArgument: 'PITWALL_ERR_LOG_INVALID_ARGUMENT',
+  /** The topic does not exist. */
+  logUnknownTopic: 'PITWALL_ERR_LOG_UNKNOWN_TOPIC',
+  /** A topic with that name already exists. */
+  logTopicExists: 'PITWALL_ERR_LOG_TOPIC_EXISTS',
+  /** A message is larger than the producer's `maxMessageBytes`. */
+  logMessageTooLarge: 'PITWALL_ERR_LOG_MESSAGE_TOO_LARGE',
+  /** A consumer's position is outside the log and its `autoOffsetReset` is `none`. */
+  logOffsetOutOfRange: 'PITWALL_ERR_LOG_OFFSET_OUT_OF_RANGE',
+  /** A commit names a partition this group member no longer owns (rebalanced away, or the member expired). */
+  logCommitFailed: 'PITWALL_ERR_LOG_COMMIT_FAILED',
+  /** A seek names a partition not assigned to this consumer. */
+  logNotAssigned: 'PITWALL_ERR_LOG_NOT_ASSIGNED',
+  /** The producer, consumer, admin or transport was already closed. */
+  logClosed: 'PITWALL_ERR_LOG_CLOSED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -71,6 +107,98 @@ export class IoError extends PitwallError {
   constructor(message: string, options?: PitwallErrorOptions) {
     super(ERROR_CODES.io, message, options);
     this.name = 'IoError';
+  }
+}
+
+/** A lake table's log or files are unreadable or inconsistent; `canRetry` marks transient cases. */
+export class LakeError extends PitwallError {
+  constructor(message: string, options?: PitwallErrorOptions) {
+    super(ERROR_CODES.lake, message, options);
+    this.name = 'LakeError';
+  }
+}
+
+/** The table, URI or log needs something Pitwall does not implement. */
+export class LakeUnsupportedError extends PitwallError {
+  constructor(message: string, options?: PitwallErrorOptions) {
+    super(ERROR_CODES.lakeUnsupported, message, options);
+    this.name = 'LakeUnsupportedError';
+  }
+}
+
+export class TableNotFoundError extends PitwallError {
+  constructor(message: string, options?: PitwallErrorOptions) {
+    super(ERROR_CODES.lakeTableNotFound, message, options);
+    this.name = 'TableNotFoundError';
+  }
+}
+
+export class TableExistsError extends PitwallError {
+  constructor(message: string, options?: PitwallErrorOptions) {
+    super(ERROR_CODES.lakeTableExists, message, options);
+    this.name = 'TableExistsError';
+  }
+}
+
+/** Rows, a schema, table properties or call options are invalid; `message` names the bad path. */
+export class LakeDataError extends PitwallError {
+  constructor(message: string, options?: PitwallErrorOptions) {
+    super(ERROR_CODES.lakeData, message, options);
+    this.name = 'LakeDataError';
+  }
+}
+
+/**
+ * A concurrent commit made this one invalid (metadata or protocol change, a file removed
+ * twice). Repeating the same commit cannot succeed: re-read the table and plan again.
+ */
+export class CommitConflictError extends PitwallError {
+  /** The version of the winning commit that conflicts. */
+  readonly conflictingVersion: number;
+
+  constructor(message: string, conflictingVersion: number, options?: PitwallErrorOptions) {
+    super(ERROR_CODES.lakeConflict, message, options);
+    this.name = 'CommitConflictError';
+    this.conflictingVersion = conflictingVersion;
+  }
+}
+
+/**
+ * Another writer committed a transaction for the same application id after this commit's
+ * read version: two instances of one streaming writer are running. Read `txnVersion(appId)`
+ * again before deciding whether the batch still needs writing.
+ */
+export class ConcurrentTransactionError extends PitwallError {
+  readonly appId: string;
+  /** The version of the winning commit that holds the other transaction. */
+  readonly conflictingVersion: number;
+
+  constructor(
+    message: string,
+    appId: string,
+    conflictingVersion: number,
+    options?: PitwallErrorOptions,
+  ) {
+    super(ERROR_CODES.lakeConcurrentTransaction, message, options);
+    this.name = 'ConcurrentTransactionError';
+    this.appId = appId;
+    this.conflictingVersion = conflictingVersion;
+  }
+}
+
+/** The codes a {@link LogError} may carry: those of the log layer (`PITWALL_ERR_LOG_*`). */
+export type LogErrorCode = Extract<ErrorCode, `PITWALL_ERR_LOG_${string}`>;
+
+/**
+ * A failure of the log layer (producer, consumer, admin, transport). `code` says which;
+ * retries branch on `canRetry` (true for a lock held too long by another process).
+ */
+export class LogError extends PitwallError {
+  declare readonly code: LogErrorCode;
+
+  constructor(code: LogErrorCode, message: string, options?: PitwallErrorOptions) {
+    super(code, message, options);
+    this.name = 'LogError';
   }
 }
 
