@@ -11,3 +11,4 @@ export {
   type ErrorCode,
 } from './errors.js';
 export { parseDuration, formatDuration } from './duration.js';
+export * as lake from './lake/index.js';
