@@ -12,3 +12,4 @@ export {
 } from './errors.js';
 export { parseDuration, formatDuration } from './duration.js';
 export * as lake from './lake/index.js';
+export * as log from './log/index.js';
