@@ -1,18 +1,55 @@
 // Runs a fleet simulation for a command: opens the output, draws progress, stops
 // cleanly on Ctrl-C or when the reader of stdout goes away, and reports how it ended.
 import { constants } from 'node:os';
-import { IoError } from '../errors.js';
+import { IoError, PitwallError } from '../errors.js';
 import { FleetRunner, type SimulationOptions, type SimulationStats } from '../sim/runner.js';
 import { NdjsonSink } from '../telemetry/ndjson-sink.js';
 import type { RecordBatch, TelemetrySink } from '../telemetry/sink.js';
 import type { CliIo } from './context.js';
-import { describeIoError, isBrokenPipe, openOutput, type Output } from './output.js';
+import { describeIoError, isBrokenPipe, openOutput } from './output.js';
 import { ProgressLine } from './progress.js';
+import type { LocalLogSettings } from './simulate-options.js';
+
+/** Where the events go: a sink, a name for messages, and what to release at the end. */
+interface Destination {
+  readonly sink: TelemetrySink;
+  readonly label: string;
+  /** Releases the destination after the sink is closed (or after a failure). */
+  close(): Promise<void>;
+}
+
+async function openDestination(io: CliIo, options: RunSimulationOptions): Promise<Destination> {
+  if (options.log) {
+    const { EmbeddedLog } = await import('../log/embedded/embedded-log.js');
+    const { LogSink } = await import('../log/log-sink.js');
+    const log = new EmbeddedLog({ dir: options.log.dir });
+    try {
+      const sink = await LogSink.open(log, {
+        topic: options.log.topic,
+        partitions: options.log.partitions,
+      });
+      return {
+        sink,
+        label: `topic ${options.log.topic} of the embedded log in ${options.log.dir}`,
+        close: () => log.close(),
+      };
+    } catch (error) {
+      await log.close();
+      throw error;
+    }
+  }
+  const output = await openOutput(options.out, io.stdout, {
+    createDir: options.createOutDir === true,
+  });
+  return { sink: new NdjsonSink(output.stream), label: output.label, close: () => output.close() };
+}
 
 export interface RunSimulationOptions {
   readonly simulation: SimulationOptions;
   /** A file path, or `-` for stdout. */
   readonly out: string;
+  /** When set, events go to this topic of the embedded log instead of `out`. */
+  readonly log?: LocalLogSettings | undefined;
   /** Create the output's missing parent folders. */
   readonly createOutDir?: boolean;
   /** Draw a progress line on stderr. */
@@ -46,18 +83,18 @@ class StopRun extends Error {
 /** Yield to the event loop at least this often, so signals and stream errors get through. */
 const YIELD_INTERVAL_MS = 50;
 
-/** Wraps the NDJSON sink: counts, observes, turns stop requests and write errors into StopRun or IoError. */
+/** Wraps the destination's sink: counts, observes, turns stop requests and write errors into StopRun or IoError. */
 class GuardedSink implements TelemetrySink {
-  readonly #inner: NdjsonSink;
-  readonly #output: Output;
+  readonly #inner: TelemetrySink;
+  readonly #output: Destination;
   readonly #observe: ((batch: RecordBatch) => void) | undefined;
   #lastYieldMs = performance.now();
   stopSignal: NodeJS.Signals | undefined;
   events = 0;
 
-  constructor(output: Output, observe: ((batch: RecordBatch) => void) | undefined) {
+  constructor(output: Destination, observe: ((batch: RecordBatch) => void) | undefined) {
     this.#output = output;
-    this.#inner = new NdjsonSink(output.stream);
+    this.#inner = output.sink;
     this.#observe = observe;
   }
 
@@ -89,6 +126,8 @@ class GuardedSink implements TelemetrySink {
 
   #translate(error: unknown): Error {
     if (isBrokenPipe(error)) return new StopRun('broken-pipe');
+    // The log's own errors already say what went wrong, with a code.
+    if (error instanceof PitwallError) return error;
     return new IoError(`cannot write ${this.#output.label}: ${describeIoError(error)}`, {
       cause: error,
     });
@@ -102,9 +141,7 @@ export async function runSimulation(
   io: CliIo,
   options: RunSimulationOptions,
 ): Promise<SimulationOutcome> {
-  const output = await openOutput(options.out, io.stdout, {
-    createDir: options.createOutDir === true,
-  });
+  const output = await openDestination(io, options);
   const sink = new GuardedSink(output, options.observe);
   const progress = options.progress ? new ProgressLine(io.stderr) : undefined;
   // First signal: finish the batch in hand and close the output. The listener is gone

@@ -25,6 +25,9 @@ export const SIMULATE_DEFAULTS = {
   start: '2026-01-01T08:00:00Z',
   out: 'telemetry.ndjson',
   sink: 'file',
+  logDir: '.pitwall/log',
+  topic: 'telemetry',
+  partitions: '6',
 } as const satisfies Record<string, string>;
 
 export const LIMITS = {
@@ -36,16 +39,17 @@ export const LIMITS = {
   durationS: { min: 1, max: Number.POSITIVE_INFINITY },
   faultRate: { min: 0, max: 1 },
   speed: { min: 0, max: Number.POSITIVE_INFINITY },
+  partitions: { min: 1, max: 1000 },
 } as const satisfies Record<string, Range>;
 
 export const DRIVER_CHOICES = ['mix', ...DRIVER_PROFILE_NAMES] as const;
 export const FAULT_PRESET_NAMES = Object.keys(FAULT_PRESETS) as FaultPreset[];
 
-/** Sinks `--sink` accepts today. */
-export const SINKS = ['file'] as const;
+/** Sinks `--sink` accepts today: an NDJSON file, or the embedded durable log. */
+export const SINKS = ['file', 'local'] as const;
 export type SinkKind = (typeof SINKS)[number];
 /** Sinks that arrive with the streaming backbone; named so the error can say so. */
-export const UPCOMING_SINKS = ['kafka', 'local'] as const;
+export const UPCOMING_SINKS = ['kafka'] as const;
 
 /** Option values as commander hands them over: text, or absent when not given. */
 export interface RawSimulateOptions {
@@ -64,7 +68,17 @@ export interface RawSimulateOptions {
   readonly speed?: string;
   readonly out?: string;
   readonly sink?: string;
+  readonly logDir?: string;
+  readonly topic?: string;
+  readonly partitions?: string;
   readonly quiet?: boolean;
+}
+
+/** Where `--sink local` writes: a topic of the embedded log in a folder. */
+export interface LocalLogSettings {
+  readonly dir: string;
+  readonly topic: string;
+  readonly partitions: number;
 }
 
 export interface SimulateSettings {
@@ -72,6 +86,7 @@ export interface SimulateSettings {
   /** A file path, or `-` for stdout. */
   readonly out: string;
   readonly sink: SinkKind;
+  readonly log: LocalLogSettings;
   readonly quiet: boolean;
   /** Paced at speed 1: events appear as they happen, stamped with the wall clock. */
   readonly realTime: boolean;
@@ -110,6 +125,7 @@ export async function parseSimulateOptions(
   const out = raw.out ?? d.out;
   if (out.trim() === '') throw invalidOption('--out', 'a file path or - for stdout', out);
   const sink = parseSink(raw.sink ?? d.sink);
+  const log = parseLocalLog(raw, sink);
   const cars = await parseCars(raw.cars ?? d.cars);
   const scenario =
     raw.scenario === undefined
@@ -131,6 +147,7 @@ export async function parseSimulateOptions(
     },
     out,
     sink,
+    log,
     quiet: raw.quiet === true,
     realTime,
   };
@@ -184,6 +201,34 @@ function parseSpeed(realtime: boolean, text: string | undefined): number {
     throw invalidOption('--speed', 'a positive number (10 = ten times real time), 0 or max', text);
   }
   return speed;
+}
+
+/** Kafka's topic-name rule: letters, digits, `.`, `_`, `-`, at most 249 characters. */
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+
+function parseLocalLog(raw: RawSimulateOptions, sink: SinkKind): LocalLogSettings {
+  const d = SIMULATE_DEFAULTS;
+  if (sink !== 'local') {
+    for (const [flag, value] of [
+      ['--log-dir', raw.logDir],
+      ['--topic', raw.topic],
+      ['--partitions', raw.partitions],
+    ] as const) {
+      if (value !== undefined) throw new UsageError(`${flag} needs --sink local`);
+    }
+  }
+  const dir = raw.logDir ?? d.logDir;
+  if (dir.trim() === '') throw invalidOption('--log-dir', 'a folder path', dir);
+  const topic = raw.topic ?? d.topic;
+  if (!TOPIC_NAME.test(topic)) {
+    throw invalidOption('--topic', 'letters, digits, ".", "_" or "-" (at most 249)', topic);
+  }
+  const partitions = parseIntegerOption(
+    '--partitions',
+    raw.partitions ?? d.partitions,
+    LIMITS.partitions,
+  );
+  return { dir, topic, partitions };
 }
 
 function parseSink(text: string): SinkKind {

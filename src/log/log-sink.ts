@@ -73,9 +73,21 @@ export class LogSink implements TelemetrySink {
     if (this.#error) throw this.#error;
     const { keys, values } = batch;
     if (values.length === 0) return;
+    // Byte values may be views into a buffer the caller reuses once `write` returns
+    // (see RecordBatch), while these sends complete later: copy them into one new buffer.
+    let size = 0;
+    for (const value of values) if (typeof value !== 'string') size += value.length;
+    const owned = size > 0 ? Buffer.allocUnsafe(size) : undefined;
+    let at = 0;
     const messages: ProducerMessage[] = new Array<ProducerMessage>(values.length);
     for (let i = 0; i < values.length; i++) {
-      messages[i] = { key: keys[i] ?? null, value: values[i]!, headers: this.#headers };
+      let value = values[i]!;
+      if (typeof value !== 'string' && owned) {
+        owned.set(value, at);
+        value = owned.subarray(at, at + value.length);
+        at += value.length;
+      }
+      messages[i] = { key: keys[i] ?? null, value, headers: this.#headers };
     }
     const sent: Promise<void> = this.#producer.send(this.topic, messages).then(
       () => {

@@ -68,12 +68,22 @@ describe('main: usage errors', () => {
       ['simulate', '--fault-rate', 'stuck=-0.1'],
       /--fault-rate stuck must be a number between 0 and 1/,
     ],
+    ['--topic without --sink local', ['simulate', '--topic', 't'], /--topic needs --sink local/],
     [
-      '--sink local',
-      ['simulate', '--sink', 'local'],
-      /--sink local arrives with the streaming backbone/,
+      '--topic with a bad name',
+      ['simulate', '--sink', 'local', '--topic', 'no spaces'],
+      /--topic must be letters, digits/,
     ],
-    ['--sink unknown', ['simulate', '--sink', 's3'], /--sink must be one of file \(got "s3"\)/],
+    [
+      '--partitions 0',
+      ['simulate', '--sink', 'local', '--partitions', '0'],
+      /--partitions must be an integer between 1 and 1000/,
+    ],
+    [
+      '--sink unknown',
+      ['simulate', '--sink', 's3'],
+      /--sink must be one of file, local \(got "s3"\)/,
+    ],
     [
       '--start without zone',
       ['simulate', '--start', '2026-01-01T08:00:00'],
@@ -152,6 +162,61 @@ describe('reportError', () => {
     const { io, text } = capture();
     reportError(new UsageError('first\n  second'), io);
     assert.equal(text(), 'pitwall: first second\n');
+  });
+});
+
+describe('main: simulate into the embedded log', () => {
+  test('--sink local produces every event, keyed by vehicle, byte for byte as the file has it', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const logDir = path.join(dir, 'log');
+      const file = path.join(dir, 't.ndjson');
+      const common = ['simulate', '--vehicles', '3', '--duration', '20s', '--seed', '9', '--quiet'];
+      const toLog = await runMain([
+        ...common,
+        '--sink',
+        'local',
+        '--log-dir',
+        logDir,
+        '--topic',
+        'tele',
+        '--partitions',
+        '2',
+      ]);
+      assert.equal(toLog.code, 0, toLog.stderr);
+      const toFile = await runMain([...common, '--out', file]);
+      assert.equal(toFile.code, 0, toFile.stderr);
+      const expected = (await readFile(file, 'utf8')).trimEnd().split('\n');
+
+      const { EmbeddedLog } = await import('../../src/log/embedded/embedded-log.js');
+      const log = new EmbeddedLog({ dir: logDir });
+      try {
+        const consumer = log.createConsumer({ groupId: 'cli-test', autoOffsetReset: 'earliest' });
+        try {
+          await consumer.subscribe(['tele']);
+          const received: { key: string; value: string }[] = [];
+          for (let k = 0; k < 50 && received.length < expected.length; k++) {
+            for (const m of await consumer.poll({ timeoutMs: 200, maxMessages: 10_000 })) {
+              received.push({
+                key: Buffer.from(m.key ?? []).toString(),
+                value: Buffer.from(m.value).toString(),
+              });
+            }
+          }
+          assert.equal(received.length, expected.length);
+          assert.deepEqual(new Set(received.map((r) => r.value)), new Set(expected));
+          for (const r of received) {
+            assert.equal((JSON.parse(r.value) as { vehicle_id: string }).vehicle_id, r.key);
+          }
+        } finally {
+          await consumer.close();
+        }
+      } finally {
+        await log.close();
+      }
+    } finally {
+      await cleanup();
+    }
   });
 });
 

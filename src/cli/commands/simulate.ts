@@ -10,7 +10,6 @@ import {
   FAULT_PRESET_NAMES,
   LIMITS,
   SIMULATE_DEFAULTS as D,
-  SINKS,
   parseSimulateOptions,
   type RawSimulateOptions,
 } from '../simulate-options.js';
@@ -60,7 +59,16 @@ export function registerSimulate(program: Command, context: CliContext): void {
       'pace: 10 = ten times real time; 0 or max = as fast as possible (default: max)',
     )
     .option('--out <file>', `output file, or - for stdout (default: ${D.out})`)
-    .option('--sink <kind>', `where events go: ${SINKS.join(' | ')} (default: ${D.sink})`)
+    .option(
+      '--sink <kind>',
+      `where events go: file (--out) or local (the embedded log) (default: ${D.sink})`,
+    )
+    .option('--log-dir <dir>', `embedded log folder for --sink local (default: ${D.logDir})`)
+    .option('--topic <name>', `topic for --sink local (default: ${D.topic})`)
+    .option(
+      '--partitions <n>',
+      `partitions of the topic when --sink local creates it (default: ${D.partitions})`,
+    )
     .option('--quiet', 'no progress line or summary on stderr')
     .addHelpText('after', EXAMPLES)
     .action(async () => {
@@ -76,6 +84,7 @@ async function simulate(raw: RawSimulateOptions, context: CliContext): Promise<v
   const outcome = await runSimulation(io, {
     simulation: settings.simulation,
     out: settings.out,
+    log: settings.sink === 'local' ? settings.log : undefined,
     progress: io.stderrIsTTY && !settings.quiet && !settings.realTime,
   });
   switch (outcome.kind) {
