@@ -161,6 +161,20 @@ export function fullLoadTorque(car: CarProfile, rpm: number): number {
   return curve[curve.length - 1]![1];
 }
 
+const INV_TABLE_STEP = 1 / TORQUE_TABLE_STEP_RPM;
+
+/**
+ * Full-load torque at `rpm` from a table built by `torqueTable`, starting at `offset`
+ * in `table` (several cars' tables share one array). Small enough for V8 to inline into
+ * the physics loop, which calls it every step.
+ */
+export function tableTorque(table: Float64Array, offset: number, rpm: number): number {
+  const k = rpm * INV_TABLE_STEP;
+  const j = k | 0;
+  const at = offset + j;
+  return table[at]! + (table[at + 1]! - table[at]!) * (k - j);
+}
+
 /** Full-load torque sampled every TORQUE_TABLE_STEP_RPM from 0 rpm to past the rev limit. */
 export function torqueTable(car: CarProfile): Float64Array {
   const size = Math.ceil((car.engine.rev_limit_rpm + 1000) / TORQUE_TABLE_STEP_RPM) + 2;

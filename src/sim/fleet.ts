@@ -2,18 +2,16 @@
 // session (car, driver, route, weather), all state in `FleetState` columns.
 import type { CarProfile } from './car.js';
 import { ProfileError } from '../errors.js';
+import { FUELS, peakPowerRpm, shippedCars, torqueTable } from './car.js';
 import {
-  FUELS,
-  TORQUE_TABLE_STEP_RPM,
-  fullLoadTorque,
-  peakPowerRpm,
-  shippedCars,
-  torqueTable,
-} from './car.js';
-import { DRIVER_PROFILES, type DriverProfileName, type Spread } from './drivers.js';
+  DRIVER_PROFILES,
+  type DriverProfile,
+  type DriverProfileName,
+  type Spread,
+} from './drivers.js';
 import { EmissionBatch } from './emission.js';
 import type { FaultRates } from './faults.js';
-import { FleetState, STRIDE, V } from './fleet-state.js';
+import { FleetState, STRIDE, V, type Field } from './fleet-state.js';
 import { stepDriver, stepTraffic } from './policy.js';
 import {
   stepDrivetrain,
@@ -61,6 +59,27 @@ export interface SessionSetup {
   readonly cargoKg: number;
   readonly coldStart: boolean;
 }
+
+/** Which state field each driver-profile parameter is drawn into. */
+const DRIVER_DRAWS = [
+  ['speedFactor', 'speedFactor'],
+  ['accelMax', 'accelMax'],
+  ['comfortDecel', 'comfortDecel'],
+  ['headwayS', 'headway'],
+  ['minGapM', 'minGap'],
+  ['reactionS', 'reactionTime'],
+  ['pedalRate', 'pedalRate'],
+  ['upshiftAt', 'upshiftAt'],
+  ['pedalNoise', 'pedalNoise'],
+  ['anticipation', 'anticipation'],
+  ['amberDilemmaS', 'amberDilemma'],
+  ['moodSwing', 'moodSwing'],
+  ['moodTau', 'moodTau'],
+  ['brakeHold', 'brakeHold'],
+] as const satisfies readonly (readonly [
+  Field,
+  Exclude<keyof DriverProfile, 'name' | 'description'>,
+])[];
 
 function draw(rng: Rng, spread: Spread): number {
   const x = rng.normal(spread.mean, spread.std);
@@ -187,24 +206,10 @@ export class Fleet {
     d[b + V.engineHeatCapacity] = th.heat_capacity_kj_per_k;
     d[b + V.radiatorKwPerK] = th.radiator_kw_per_k;
 
-    // Driver drawn from the profile's distributions.
-    d[b + V.speedFactor] = draw(setup, profile.speedFactor);
-    const accelMax = draw(setup, profile.accelMax);
-    const comfortDecel = draw(setup, profile.comfortDecel);
-    d[b + V.accelMax] = accelMax;
-    d[b + V.comfortDecel] = comfortDecel;
-    d[b + V.idmApproachK] = 1 / (2 * Math.sqrt(accelMax * comfortDecel));
-    d[b + V.headwayS] = draw(setup, profile.headway);
-    d[b + V.minGapM] = draw(setup, profile.minGap);
-    d[b + V.reactionS] = draw(setup, profile.reactionTime);
-    d[b + V.pedalRate] = draw(setup, profile.pedalRate);
-    d[b + V.upshiftAt] = draw(setup, profile.upshiftAt);
-    d[b + V.pedalNoise] = draw(setup, profile.pedalNoise);
-    d[b + V.anticipation] = draw(setup, profile.anticipation);
-    d[b + V.amberDilemmaS] = draw(setup, profile.amberDilemma);
-    d[b + V.moodSwing] = draw(setup, profile.moodSwing);
-    d[b + V.moodTau] = draw(setup, profile.moodTau);
-    d[b + V.brakeHold] = draw(setup, profile.brakeHold);
+    // Driver drawn from the profile's distributions, in a fixed order (the draws share one stream).
+    for (const [field, parameter] of DRIVER_DRAWS)
+      d[b + V[field]] = draw(setup, profile[parameter]);
+    d[b + V.idmApproachK] = 1 / (2 * Math.sqrt(d[b + V.accelMax]! * d[b + V.comfortDecel]!));
     d[b + V.mood] = 1;
     d[b + V.pedalWobble] = 0;
     d[b + V.commandAccel] = 0;
@@ -371,12 +376,3 @@ export class Fleet {
     d[b + V.tick] = tick;
   }
 }
-
-/** Full-load torque lookup as the physics loop does it (for tests of the table). */
-export function tableTorque(table: Float64Array, offset: number, rpm: number): number {
-  const k = rpm / TORQUE_TABLE_STEP_RPM;
-  const j = k | 0;
-  return table[offset + j]! + (table[offset + j + 1]! - table[offset + j]!) * (k - j);
-}
-
-export { fullLoadTorque };

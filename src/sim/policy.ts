@@ -6,12 +6,11 @@
 import { STRIDE, V, type FleetState } from './fleet-state.js';
 import { nextUniform } from './random.js';
 import { STOP_LIGHT, STOP_NONE, STOP_SIGN, lightIsRed } from './route.js';
-import { TORQUE_TABLE_STEP_RPM } from './car.js';
+import { tableTorque } from './car.js';
 import { DRIVER_DT } from './timing.js';
 
 const G = 9.81;
 const CAR_LENGTH_M = 4.5;
-const INV_TABLE_STEP = 1 / TORQUE_TABLE_STEP_RPM;
 /** Wobble and mood are Ornstein–Uhlenbeck processes driven by uniform increments (variance 1/3, hence √3). */
 const SQRT3 = Math.sqrt(3);
 
@@ -177,10 +176,7 @@ export function stepDriver(
         d[b + V.drivetrainEfficiency]!) /
       d[b + V.wheelRadiusM]!;
     const rpm = d[b + V.engineRpm]! > d[b + V.idleRpm]! ? d[b + V.engineRpm]! : d[b + V.idleRpm]!;
-    const k = rpm * INV_TABLE_STEP;
-    const j = k | 0;
-    const base = d[b + V.torqueTableOffset]! + j;
-    const maxTorque = torqueTable[base]! + (torqueTable[base + 1]! - torqueTable[base]!) * (k - j);
+    const maxTorque = tableTorque(torqueTable, d[b + V.torqueTableOffset]!, rpm);
     const friction = d[b + V.frictionNm]! + d[b + V.frictionPerRpm]! * rpm;
     const throttleNeeded = (forceNeeded / wheelPerNm + friction) / (maxTorque + friction);
     if (throttleNeeded > 0) {

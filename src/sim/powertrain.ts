@@ -15,12 +15,11 @@
 // `stepFuel` run at the driver's rate, for quantities that change slowly or only on
 // events (gear, grade, temperature).
 import { STRIDE, V, type FleetState } from './fleet-state.js';
-import { TORQUE_TABLE_STEP_RPM } from './car.js';
+import { tableTorque } from './car.js';
 import { DRIVER_DT, PHYSICS_DT } from './timing.js';
 
 const G = 9.81;
 const RADS_TO_RPM = 60 / (2 * Math.PI);
-const INV_TABLE_STEP = 1 / TORQUE_TABLE_STEP_RPM;
 /** Inertia of the four wheels and tyres (kg·m²), reflected at the contact patch. */
 const WHEELS_INERTIA = 4 * 1.1;
 /** Torque the launch clutch passes with the pedal released: the car creeps. */
@@ -176,10 +175,7 @@ export function stepDrivetrain(s: FleetState, i: number, torqueTable: Float64Arr
   if (rpm > revLimit + 150) rpm = revLimit + 150;
   d[b + V.engineRpm] = rpm;
 
-  const kf = rpm * INV_TABLE_STEP;
-  const j = kf | 0;
-  const at = d[b + V.torqueTableOffset]! + j;
-  const maxTorque = torqueTable[at]! + (torqueTable[at + 1]! - torqueTable[at]!) * (kf - j);
+  const maxTorque = tableTorque(torqueTable, d[b + V.torqueTableOffset]!, rpm);
   const friction = d[b + V.frictionNm]! + d[b + V.frictionPerRpm]! * rpm;
 
   // Engine torque: throttle share of full load minus friction and pumping losses.

@@ -33,17 +33,13 @@ export class IsoTimeFormatter {
   }
 }
 
-/** The constant start of a session's telemetry events up to the event id. */
-export function telemetryPrefix(): string {
-  return `{"schema_version":${SCHEMA_VERSION},"event_type":"telemetry","event_id":"`;
-}
-
 /** The constant middle of a session's telemetry events, between event id and seq. */
 export function telemetryIdentity(vehicleId: string, sessionId: string): string {
   return `","vehicle_id":${JSON.stringify(vehicleId)},"session_id":${JSON.stringify(sessionId)},"seq":`;
 }
 
-const PREFIX = telemetryPrefix();
+/** The constant start of every telemetry event, up to the event id. */
+const PREFIX = `{"schema_version":${SCHEMA_VERSION},"event_type":"telemetry","event_id":"`;
 
 /**
  * One telemetry event as a JSON line (no newline). `values` holds `SIGNAL_COUNT`

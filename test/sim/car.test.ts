@@ -8,11 +8,11 @@ import {
   TORQUE_TABLE_STEP_RPM,
   findCar,
   fullLoadTorque,
+  tableTorque,
   shippedCars,
   torqueTable,
   validateCarProfile,
 } from '../../src/sim/car.js';
-import { tableTorque } from '../../src/sim/fleet.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
 
