@@ -7,6 +7,7 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { registerCars } from './commands/cars.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDrivers } from './commands/drivers.js';
+import { registerReplay } from './commands/replay.js';
 import { registerScenario } from './commands/scenario.js';
 import { registerSimulate } from './commands/simulate.js';
 import type { CliContext } from './context.js';
@@ -35,6 +36,7 @@ export function createProgram(context: CliContext): Command {
     });
   registerDemo(program, context);
   registerSimulate(program, context);
+  registerReplay(program, context);
   registerCars(program, context);
   registerDrivers(program, context);
   registerScenario(program, context);

@@ -8,7 +8,7 @@ import type { RecordBatch, TelemetrySink } from '../telemetry/sink.js';
 import type { CliIo } from './context.js';
 import { describeIoError, isBrokenPipe, openOutput } from './output.js';
 import { ProgressLine } from './progress.js';
-import type { LocalLogSettings } from './simulate-options.js';
+import type { LogTarget } from './log-options.js';
 
 /** Where the events go: a sink, a name for messages, and what to release at the end. */
 interface Destination {
@@ -20,21 +20,21 @@ interface Destination {
 
 async function openDestination(io: CliIo, options: RunSimulationOptions): Promise<Destination> {
   if (options.log) {
-    const { EmbeddedLog } = await import('../log/embedded/embedded-log.js');
-    const { LogSink } = await import('../log/log-sink.js');
-    const log = new EmbeddedLog({ dir: options.log.dir });
+    const { connection, topic, partitions } = options.log;
+    const [{ openLogTransport, describeConnection }, { LogSink }] = await Promise.all([
+      import('../log/connect.js'),
+      import('../log/log-sink.js'),
+    ]);
+    const transport = await openLogTransport(connection);
     try {
-      const sink = await LogSink.open(log, {
-        topic: options.log.topic,
-        partitions: options.log.partitions,
-      });
+      const sink = await LogSink.open(transport, { topic, partitions });
       return {
         sink,
-        label: `topic ${options.log.topic} of the embedded log in ${options.log.dir}`,
-        close: () => log.close(),
+        label: `topic ${topic} of ${describeConnection(connection)}`,
+        close: () => transport.close(),
       };
     } catch (error) {
-      await log.close();
+      await transport.close();
       throw error;
     }
   }
@@ -48,8 +48,8 @@ export interface RunSimulationOptions {
   readonly simulation: SimulationOptions;
   /** A file path, or `-` for stdout. */
   readonly out: string;
-  /** When set, events go to this topic of the embedded log instead of `out`. */
-  readonly log?: LocalLogSettings | undefined;
+  /** When set, events go to this log topic (embedded or Kafka) instead of `out`. */
+  readonly log?: LogTarget | undefined;
   /** Create the output's missing parent folders. */
   readonly createOutDir?: boolean;
   /** Draw a progress line on stderr. */

@@ -5,6 +5,14 @@ import { DRIVER_PROFILE_NAMES, type DriverProfileName } from '../sim/drivers.js'
 import { FAULT_NAMES, FAULT_PRESETS, type FaultPreset, type FaultRates } from '../sim/faults.js';
 import type { SimulationOptions } from '../sim/runner.js';
 import {
+  LOG_OPTION_DEFAULTS,
+  PARTITION_LIMITS,
+  parseLogTarget,
+  refuseLogOptions,
+  type LogTarget,
+  type RawLogOptions,
+} from './log-options.js';
+import {
   invalidOption,
   parseChoiceOption,
   parseDurationOption,
@@ -25,9 +33,7 @@ export const SIMULATE_DEFAULTS = {
   start: '2026-01-01T08:00:00Z',
   out: 'telemetry.ndjson',
   sink: 'file',
-  logDir: '.pitwall/log',
-  topic: 'telemetry',
-  partitions: '6',
+  ...LOG_OPTION_DEFAULTS,
 } as const satisfies Record<string, string>;
 
 export const LIMITS = {
@@ -39,20 +45,18 @@ export const LIMITS = {
   durationS: { min: 1, max: Number.POSITIVE_INFINITY },
   faultRate: { min: 0, max: 1 },
   speed: { min: 0, max: Number.POSITIVE_INFINITY },
-  partitions: { min: 1, max: 1000 },
+  partitions: PARTITION_LIMITS,
 } as const satisfies Record<string, Range>;
 
 export const DRIVER_CHOICES = ['mix', ...DRIVER_PROFILE_NAMES] as const;
 export const FAULT_PRESET_NAMES = Object.keys(FAULT_PRESETS) as FaultPreset[];
 
-/** Sinks `--sink` accepts today: an NDJSON file, or the embedded durable log. */
-export const SINKS = ['file', 'local'] as const;
+/** Where `--sink` sends events: an NDJSON file, the embedded durable log, or Kafka. */
+export const SINKS = ['file', 'local', 'kafka'] as const;
 export type SinkKind = (typeof SINKS)[number];
-/** Sinks that arrive with the streaming backbone; named so the error can say so. */
-export const UPCOMING_SINKS = ['kafka'] as const;
 
 /** Option values as commander hands them over: text, or absent when not given. */
-export interface RawSimulateOptions {
+export interface RawSimulateOptions extends RawLogOptions {
   readonly vehicles?: string;
   readonly hz?: string;
   readonly duration?: string;
@@ -68,17 +72,7 @@ export interface RawSimulateOptions {
   readonly speed?: string;
   readonly out?: string;
   readonly sink?: string;
-  readonly logDir?: string;
-  readonly topic?: string;
-  readonly partitions?: string;
   readonly quiet?: boolean;
-}
-
-/** Where `--sink local` writes: a topic of the embedded log in a folder. */
-export interface LocalLogSettings {
-  readonly dir: string;
-  readonly topic: string;
-  readonly partitions: number;
 }
 
 export interface SimulateSettings {
@@ -86,7 +80,8 @@ export interface SimulateSettings {
   /** A file path, or `-` for stdout. */
   readonly out: string;
   readonly sink: SinkKind;
-  readonly log: LocalLogSettings;
+  /** The log topic for `--sink local` and `--sink kafka`; absent for `--sink file`. */
+  readonly log: LogTarget | undefined;
   readonly quiet: boolean;
   /** Paced at speed 1: events appear as they happen, stamped with the wall clock. */
   readonly realTime: boolean;
@@ -101,6 +96,7 @@ export interface SimulateSettings {
 export async function parseSimulateOptions(
   raw: RawSimulateOptions,
   nowMs = Date.now(),
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<SimulateSettings> {
   const d = SIMULATE_DEFAULTS;
   const vehicles = parseIntegerOption('--vehicles', raw.vehicles ?? d.vehicles, LIMITS.vehicles);
@@ -124,8 +120,10 @@ export async function parseSimulateOptions(
     raw.start === undefined && realTime ? nowMs : parseTimeOption('--start', raw.start ?? d.start);
   const out = raw.out ?? d.out;
   if (out.trim() === '') throw invalidOption('--out', 'a file path or - for stdout', out);
-  const sink = parseSink(raw.sink ?? d.sink);
-  const log = parseLocalLog(raw, sink);
+  const sink = parseChoiceOption('--sink', raw.sink ?? d.sink, SINKS);
+  let log: LogTarget | undefined;
+  if (sink === 'file') refuseLogOptions(raw, '--sink');
+  else log = parseLogTarget(sink, raw, '--sink', env);
   const cars = await parseCars(raw.cars ?? d.cars);
   const scenario =
     raw.scenario === undefined
@@ -201,41 +199,4 @@ function parseSpeed(realtime: boolean, text: string | undefined): number {
     throw invalidOption('--speed', 'a positive number (10 = ten times real time), 0 or max', text);
   }
   return speed;
-}
-
-/** Kafka's topic-name rule: letters, digits, `.`, `_`, `-`, at most 249 characters. */
-const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
-
-function parseLocalLog(raw: RawSimulateOptions, sink: SinkKind): LocalLogSettings {
-  const d = SIMULATE_DEFAULTS;
-  if (sink !== 'local') {
-    for (const [flag, value] of [
-      ['--log-dir', raw.logDir],
-      ['--topic', raw.topic],
-      ['--partitions', raw.partitions],
-    ] as const) {
-      if (value !== undefined) throw new UsageError(`${flag} needs --sink local`);
-    }
-  }
-  const dir = raw.logDir ?? d.logDir;
-  if (dir.trim() === '') throw invalidOption('--log-dir', 'a folder path', dir);
-  const topic = raw.topic ?? d.topic;
-  if (!TOPIC_NAME.test(topic)) {
-    throw invalidOption('--topic', 'letters, digits, ".", "_" or "-" (at most 249)', topic);
-  }
-  const partitions = parseIntegerOption(
-    '--partitions',
-    raw.partitions ?? d.partitions,
-    LIMITS.partitions,
-  );
-  return { dir, topic, partitions };
-}
-
-function parseSink(text: string): SinkKind {
-  if ((UPCOMING_SINKS as readonly string[]).includes(text)) {
-    throw new UsageError(
-      `--sink ${text} arrives with the streaming backbone; for now only --sink file is available`,
-    );
-  }
-  return parseChoiceOption('--sink', text, SINKS);
 }

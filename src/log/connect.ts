@@ -7,7 +7,11 @@ export const LOG_SOURCES = ['local', 'kafka'] as const;
 export type LogSource = (typeof LOG_SOURCES)[number];
 
 export type LogConnection =
-  | { readonly source: 'local'; readonly dir: string; readonly synchronous?: 'normal' | 'full' | 'off' }
+  | {
+      readonly source: 'local';
+      readonly dir: string;
+      readonly synchronous?: 'normal' | 'full' | 'off';
+    }
   | { readonly source: 'kafka'; readonly kafka: KafkaSettings };
 
 /** A human-readable name of the log, for messages ("embedded log in .pitwall/log"). */

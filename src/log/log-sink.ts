@@ -4,9 +4,10 @@ import type { RecordBatch, TelemetrySink } from '../telemetry/sink.js';
 import { ERROR_CODES, LogError } from '../errors.js';
 import type { LogBytes, LogProducer, LogTransport, ProducerMessage } from './types.js';
 
-/** A batch as the simulator hands it over: values as JSON text or encoded bytes. */
+/** A batch as the simulator (or a replay) hands it over: values as JSON text or bytes. */
 export interface KeyedBatch {
-  readonly keys: readonly string[];
+  /** Message keys; `null` spreads that message over the partitions. */
+  readonly keys: readonly (string | Buffer | null)[];
   readonly values: readonly (string | Uint8Array)[];
 }
 

@@ -34,7 +34,14 @@ describe('pitwall bad input (child process)', { concurrency: 4 }, () => {
       ['--fault-rate', 'spike=2'],
       /--fault-rate spike must be a number between 0 and 1 \(got "2"\)/,
     ],
-    ['--sink kafka', ['--sink', 'kafka'], /--sink kafka arrives with the streaming backbone/],
+    ['--sink kafka without brokers', ['--sink', 'kafka'], /Kafka needs brokers: pass --brokers/],
+    [
+      '--sink kafka with a bad broker',
+      ['--sink', 'kafka', '--brokers', 'localhost'],
+      /--brokers: 'localhost' is not host:port/,
+    ],
+    ['--brokers without --sink kafka', ['--brokers', 'h:1'], /--brokers needs --sink kafka/],
+    ['--sink mqtt', ['--sink', 'mqtt'], /--sink must be one of file, local, kafka/],
   ];
   for (const [name, args, pattern] of usageCases) {
     test(`simulate ${name} exits 2`, async () => {

@@ -19,13 +19,15 @@ export interface CliResult {
 }
 
 /** Starts `pitwall …args` from source; the caller owns the child. */
-export function spawnCli(args: readonly string[]): ChildProcess {
+export function spawnCli(args: readonly string[], withStdin = false): ChildProcess {
   const env = { ...process.env };
   delete env['PITWALL_DEBUG'];
+  // Tests pass Kafka settings as flags; a broker configured in the shell must not leak in.
+  for (const name of Object.keys(env)) if (name.startsWith('PITWALL_KAFKA_')) delete env[name];
   return spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
     cwd: ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
 }
 
@@ -51,6 +53,16 @@ export function collect(child: ChildProcess, timeoutMs = 20_000): Promise<CliRes
 /** Runs `pitwall …args` to the end. */
 export function runCli(args: readonly string[], timeoutMs?: number): Promise<CliResult> {
   return collect(spawnCli(args), timeoutMs);
+}
+
+/** Runs `pitwall …args` with `input` on its stdin. */
+export function runCliWithInput(
+  args: readonly string[],
+  input: string | Buffer,
+): Promise<CliResult> {
+  const child = spawnCli(args, true);
+  child.stdin!.end(input);
+  return collect(child);
 }
 
 /** A fresh temporary folder, removed by the returned cleanup. */

@@ -68,7 +68,16 @@ describe('main: usage errors', () => {
       ['simulate', '--fault-rate', 'stuck=-0.1'],
       /--fault-rate stuck must be a number between 0 and 1/,
     ],
-    ['--topic without --sink local', ['simulate', '--topic', 't'], /--topic needs --sink local/],
+    [
+      '--topic without a log sink',
+      ['simulate', '--topic', 't'],
+      /--topic needs --sink local or kafka/,
+    ],
+    [
+      '--log-dir with --sink kafka',
+      ['simulate', '--sink', 'kafka', '--brokers', 'h:1', '--log-dir', 'x'],
+      /--log-dir needs --sink local/,
+    ],
     [
       '--topic with a bad name',
       ['simulate', '--sink', 'local', '--topic', 'no spaces'],
@@ -82,7 +91,7 @@ describe('main: usage errors', () => {
     [
       '--sink unknown',
       ['simulate', '--sink', 's3'],
-      /--sink must be one of file, local \(got "s3"\)/,
+      /--sink must be one of file, local, kafka \(got "s3"\)/,
     ],
     [
       '--start without zone',

@@ -4,6 +4,7 @@ import { formatDuration } from '../../duration.js';
 import { FAULT_NAMES } from '../../sim/faults.js';
 import { writeLine, type CliContext } from '../context.js';
 import { formatCount, formatWallTime } from '../format.js';
+import { addLogOptions } from '../log-options.js';
 import { collect } from '../options.js';
 import {
   DRIVER_CHOICES,
@@ -61,14 +62,9 @@ export function registerSimulate(program: Command, context: CliContext): void {
     .option('--out <file>', `output file, or - for stdout (default: ${D.out})`)
     .option(
       '--sink <kind>',
-      `where events go: file (--out) or local (the embedded log) (default: ${D.sink})`,
-    )
-    .option('--log-dir <dir>', `embedded log folder for --sink local (default: ${D.logDir})`)
-    .option('--topic <name>', `topic for --sink local (default: ${D.topic})`)
-    .option(
-      '--partitions <n>',
-      `partitions of the topic when --sink local creates it (default: ${D.partitions})`,
-    )
+      `where events go: file (--out), local (the embedded log) or kafka (default: ${D.sink})`,
+    );
+  addLogOptions(command, '--sink')
     .option('--quiet', 'no progress line or summary on stderr')
     .addHelpText('after', EXAMPLES)
     .action(async () => {
@@ -78,13 +74,13 @@ export function registerSimulate(program: Command, context: CliContext): void {
 
 async function simulate(raw: RawSimulateOptions, context: CliContext): Promise<void> {
   const { io } = context;
-  const settings = await parseSimulateOptions(raw);
+  const settings = await parseSimulateOptions(raw, Date.now(), io.env);
   // Loaded on use, like the option checks that need files (see parseSimulateOptions).
   const { runSimulation } = await import('../run-simulation.js');
   const outcome = await runSimulation(io, {
     simulation: settings.simulation,
     out: settings.out,
-    log: settings.sink === 'local' ? settings.log : undefined,
+    log: settings.log,
     progress: io.stderrIsTTY && !settings.quiet && !settings.realTime,
   });
   switch (outcome.kind) {

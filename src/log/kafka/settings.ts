@@ -125,9 +125,7 @@ export function kafkaSettingsFromEnv(
   const cert = readPem(env, 'PITWALL_KAFKA_TLS_CERT_FILE');
   const key = readPem(env, 'PITWALL_KAFKA_TLS_KEY_FILE');
   if ((cert === undefined) !== (key === undefined))
-    throw new UsageError(
-      'PITWALL_KAFKA_TLS_CERT_FILE and PITWALL_KAFKA_TLS_KEY_FILE go together',
-    );
+    throw new UsageError('PITWALL_KAFKA_TLS_CERT_FILE and PITWALL_KAFKA_TLS_KEY_FILE go together');
   const insecure = flag(env, 'PITWALL_KAFKA_TLS_INSECURE') === true;
   const useTls =
     flag(env, 'PITWALL_KAFKA_TLS') ?? (ca !== undefined || cert !== undefined || insecure);
