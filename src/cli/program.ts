@@ -7,6 +7,8 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { registerCars } from './commands/cars.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDrivers } from './commands/drivers.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerLake } from './commands/lake.js';
 import { registerReplay } from './commands/replay.js';
 import { registerScenario } from './commands/scenario.js';
 import { registerSimulate } from './commands/simulate.js';
@@ -40,5 +42,7 @@ export function createProgram(context: CliContext): Command {
   registerCars(program, context);
   registerDrivers(program, context);
   registerScenario(program, context);
+  registerIngest(program, context);
+  registerLake(program, context);
   return program;
 }

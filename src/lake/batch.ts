@@ -9,8 +9,8 @@ export type LakeRow = Readonly<Record<string, LakeValue | null | undefined>>;
 
 /**
  * Values of one column. Typed arrays are the allocation-free form for hot paths:
- * Float64Array for double, Int32Array for integer, BigInt64Array for long or timestamp
- * (microseconds). They hold no nulls.
+ * Float64Array for double, Int32Array for integer or date (days since 1970-01-01),
+ * BigInt64Array for long or timestamp (microseconds). They hold no nulls.
  */
 export type ColumnValues =
   readonly (LakeValue | null | undefined)[] | Float64Array | Int32Array | BigInt64Array;
@@ -40,7 +40,7 @@ const TYPED_ARRAY_TYPES: ReadonlyMap<unknown, readonly LakeType[]> = new Map<
   readonly LakeType[]
 >([
   [Float64Array, ['double']],
-  [Int32Array, ['integer']],
+  [Int32Array, ['integer', 'date']],
   [BigInt64Array, ['long', 'timestamp']],
 ]);
 

@@ -65,15 +65,31 @@ function layout(schema: TableSchema, metadata: MetadataAction, batch: CheckedBat
   const groups: PartitionGroup[] = [];
   const groupOf = new Int32Array(batch.numRows);
   const byKey = new Map<string, number>();
+  // Batches hold few distinct partition values (often one): format each only once.
+  const formatted = partitionColumns.map(() => new Map<unknown, string | null>());
+  let previous: unknown[] | undefined;
+  let previousGroup = 0;
   for (let row = 0; row < batch.numRows; row++) {
-    const values: Record<string, string | null> = {};
-    for (const index of partitionColumns) {
-      const field = schema.fields[index] as LakeField;
-      values[field.name] = partitionValueString(
-        field.type,
-        valueAt(batch.columns[index] ?? [], row),
-      );
+    // Runs of rows with the same partition values (the usual case) skip the lookup.
+    const raw = partitionColumns.map((index) => valueAt(batch.columns[index] ?? [], row));
+    if (previous !== undefined && raw.every((value, k) => value === previous?.[k])) {
+      (groups[previousGroup] as PartitionGroup).rows++;
+      groupOf[row] = previousGroup;
+      continue;
     }
+    previous = raw;
+    const values: Record<string, string | null> = {};
+    partitionColumns.forEach((index, k) => {
+      const field = schema.fields[index] as LakeField;
+      const value = valueAt(batch.columns[index] ?? [], row);
+      const cache = formatted[k] as Map<unknown, string | null>;
+      let text = cache.get(value);
+      if (text === undefined && !cache.has(value)) {
+        text = partitionValueString(field.type, value);
+        cache.set(value, text);
+      }
+      values[field.name] = text ?? null;
+    });
     const key = JSON.stringify(metadata.partitionColumns.map((name) => values[name] ?? null));
     let group = byKey.get(key);
     if (group === undefined) {
@@ -83,6 +99,7 @@ function layout(schema: TableSchema, metadata: MetadataAction, batch: CheckedBat
     }
     (groups[group] as PartitionGroup).rows++;
     groupOf[row] = group;
+    previousGroup = group;
   }
   return { dataFields, dataColumns, statsFields, groups, groupOf };
 }

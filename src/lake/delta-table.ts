@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ConcurrentTransactionError,
   LakeDataError,
   LakeError,
   LakeUnsupportedError,
@@ -88,6 +89,13 @@ export interface AppendOptions {
    * this one for the appId, nothing is written and the result is `skipped`.
    */
   readonly txn?: TxnId;
+  /**
+   * Several application transactions recorded atomically with the files (for example one
+   * per log partition of a micro-batch); not with `txn`. When every one is already at or
+   * above its version the result is `skipped`; when only some are, the call fails with
+   * ConcurrentTransactionError before writing anything, naming the first stale appId.
+   */
+  readonly txns?: readonly TxnId[];
   /** Default 'WRITE'. */
   readonly operation?: string;
 }
@@ -118,6 +126,16 @@ const PROTOCOL: ProtocolAction = {
   minReaderVersion: READER_VERSION,
   minWriterVersion: WRITER_VERSION,
 };
+
+/** The table already holds `txn.appId` at or above `txn.version`. */
+function staleTransaction(base: Snapshot, txn: TxnId): ConcurrentTransactionError {
+  const done = base.txnVersion(txn.appId);
+  return new ConcurrentTransactionError(
+    `application '${txn.appId}' is already at transaction ${String(done)} in version ${base.version}, not below ${txn.version}: another writer with the same appId got there first`,
+    txn.appId,
+    base.version,
+  );
+}
 
 /** Exponential backoff with full jitter: spreads writers that collided apart. */
 function backoffMs(attempt: number): number {
@@ -412,18 +430,37 @@ export class DeltaTable {
     data: readonly LakeRow[] | ColumnBatch,
     options: AppendOptions = {},
   ): Promise<AppendResult> {
-    checkOptionKeys(options, ['txn', 'operation'], 'options');
-    const txn = options.txn === undefined ? undefined : checkTxnId(options.txn, 'options.txn');
+    checkOptionKeys(options, ['txn', 'txns', 'operation'], 'options');
+    if (options.txn !== undefined && options.txns !== undefined) {
+      throw new LakeDataError('options: give txn or txns, not both');
+    }
+    if (options.txns !== undefined && !isList(options.txns)) {
+      throw new LakeDataError('options.txns: must be an array');
+    }
+    const txns =
+      options.txn !== undefined
+        ? [checkTxnId(options.txn, 'options.txn')]
+        : (options.txns ?? []).map((txn, index) => checkTxnId(txn, `options.txns[${index}]`));
     const base = await this.snapshot();
-    if (txn !== undefined) {
-      const done = base.txnVersion(txn.appId);
-      if (done !== undefined && done >= txn.version) {
-        return { status: 'skipped', version: base.version, txnVersion: done };
+    if (txns.length > 0) {
+      const stale = txns.filter((txn) => {
+        const done = base.txnVersion(txn.appId);
+        return done !== undefined && done >= txn.version;
+      });
+      if (stale.length === txns.length) {
+        const first = stale[0] as TxnId;
+        return {
+          status: 'skipped',
+          version: base.version,
+          txnVersion: base.txnVersion(first.appId) as number,
+        };
       }
+      // Only some are stale: the caller must drop what they cover and try again.
+      if (stale.length > 0) throw staleTransaction(base, stale[0] as TxnId);
     }
     assertWritable(base.protocol, this.uri);
     const batch = checkBatch(base.schema, data);
-    if (batch.numRows === 0 && txn === undefined) return { status: 'empty', version: base.version };
+    if (batch.numRows === 0 && txns.length === 0) return { status: 'empty', version: base.version };
     const files = await writeDataFiles(
       this.engine,
       this.storage,
@@ -438,7 +475,7 @@ export class DeltaTable {
         {
           operation: options.operation ?? 'WRITE',
           operationParameters: { mode: 'Append', partitionBy: base.partitionColumns },
-          txns: txn === undefined ? [] : [txn],
+          txns,
         },
       );
       return {
@@ -597,6 +634,10 @@ export class DeltaTable {
       if (appIds.has(txn.appId))
         throw new LakeDataError(`options.txns: appId '${txn.appId}' appears twice`);
       appIds.add(txn.appId);
+      // Transaction versions only move forward: a version the table already holds means
+      // another writer of this appId got there first (PROTOCOL.md, "Transaction Identifiers").
+      const done = base.txnVersion(txn.appId);
+      if (done !== undefined && done >= txn.version) throw staleTransaction(base, txn);
     }
 
     const now = Date.now();

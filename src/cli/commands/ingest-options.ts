@@ -1,0 +1,133 @@
+// `pitwall ingest` options: raw text from commander in, validated settings out. Defaults
+// live here once and also feed the help text.
+import { UsageError } from '../../errors.js';
+import { LOG_SOURCES, type LogConnection, type LogSource } from '../../log/connect.js';
+import { kafkaSettingsFromEnv } from '../../log/kafka/settings.js';
+import { LOG_OPTION_DEFAULTS, parseTopicOption } from '../log-options.js';
+import { invalidOption, parseChoiceOption, parseIntegerOption, type Range } from '../options.js';
+
+export const INGEST_DEFAULTS = {
+  source: 'local',
+  logDir: LOG_OPTION_DEFAULTS.logDir,
+  topic: LOG_OPTION_DEFAULTS.topic,
+  group: 'pitwall-bronze',
+  lake: '.pitwall/lake',
+  maxBatchRecords: '100000',
+  maxBatchMs: '1000',
+  metricsHost: '127.0.0.1',
+  sessionTimeoutMs: '10000',
+} as const satisfies Record<string, string>;
+
+export const INGEST_LIMITS = {
+  maxBatchRecords: { min: 1, max: 1_000_000 },
+  maxBatchMs: { min: 10, max: 3_600_000 },
+  metricsPort: { min: 0, max: 65_535 },
+  sessionTimeoutMs: { min: 100, max: 3_600_000 },
+} as const satisfies Record<string, Range>;
+
+/** Kafka's group id rule, the same as for topics. */
+const GROUP_ID = /^[A-Za-z0-9._-]{1,249}$/;
+const HOST = /^[A-Za-z0-9.:-]{1,253}$/;
+
+/** Option values as commander hands them over. */
+export interface RawIngestOptions {
+  readonly source?: string;
+  readonly logDir?: string;
+  readonly brokers?: string;
+  readonly topic?: readonly string[];
+  readonly group?: string;
+  readonly lake?: string;
+  readonly maxBatchRecords?: string;
+  readonly maxBatchMs?: string;
+  readonly availableNow?: boolean;
+  readonly metricsPort?: string;
+  readonly metricsHost?: string;
+  readonly metricsFile?: string;
+  readonly sessionTimeoutMs?: string;
+  readonly quiet?: boolean;
+}
+
+export interface IngestSettings {
+  readonly connection: LogConnection;
+  readonly topics: readonly string[];
+  readonly group: string;
+  readonly lake: string;
+  readonly maxBatchRecords: number;
+  readonly maxBatchMs: number;
+  readonly availableNow: boolean;
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string;
+  readonly metricsFile: string | undefined;
+  readonly sessionTimeoutMs: number;
+  readonly quiet: boolean;
+}
+
+function nonEmptyPath(option: string, text: string): string {
+  if (text.trim() === '') throw invalidOption(option, 'a path', text);
+  return text;
+}
+
+/** Validates every option; a UsageError names the first bad one. */
+export function parseIngestOptions(
+  raw: RawIngestOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): IngestSettings {
+  const d = INGEST_DEFAULTS;
+  const source: LogSource = parseChoiceOption('--source', raw.source ?? d.source, LOG_SOURCES);
+  if (source !== 'local' && raw.logDir !== undefined)
+    throw new UsageError('--log-dir needs --source local');
+  if (source !== 'kafka' && raw.brokers !== undefined)
+    throw new UsageError('--brokers needs --source kafka');
+  const topics = [...new Set((raw.topic ?? [d.topic]).map((t) => parseTopicOption('--topic', t)))];
+  const group = raw.group ?? d.group;
+  if (!GROUP_ID.test(group))
+    throw invalidOption('--group', 'letters, digits, ".", "_" or "-" (at most 249)', group);
+  const lake = nonEmptyPath('--lake', raw.lake ?? d.lake);
+  const L = INGEST_LIMITS;
+  const maxBatchRecords = parseIntegerOption(
+    '--max-batch-records',
+    raw.maxBatchRecords ?? d.maxBatchRecords,
+    L.maxBatchRecords,
+  );
+  const maxBatchMs = parseIntegerOption(
+    '--max-batch-ms',
+    raw.maxBatchMs ?? d.maxBatchMs,
+    L.maxBatchMs,
+  );
+  const metricsPort =
+    raw.metricsPort === undefined
+      ? undefined
+      : parseIntegerOption('--metrics-port', raw.metricsPort, L.metricsPort);
+  const metricsHost = raw.metricsHost ?? d.metricsHost;
+  if (!HOST.test(metricsHost))
+    throw invalidOption('--metrics-host', 'a host name or IP address', metricsHost);
+  if (raw.metricsHost !== undefined && metricsPort === undefined)
+    throw new UsageError('--metrics-host needs --metrics-port');
+  const metricsFile =
+    raw.metricsFile === undefined ? undefined : nonEmptyPath('--metrics-file', raw.metricsFile);
+  const sessionTimeoutMs = parseIntegerOption(
+    '--session-timeout-ms',
+    raw.sessionTimeoutMs ?? d.sessionTimeoutMs,
+    L.sessionTimeoutMs,
+  );
+  let connection: LogConnection;
+  if (source === 'local') {
+    connection = { source, dir: nonEmptyPath('--log-dir', raw.logDir ?? d.logDir) };
+  } else {
+    connection = { source, kafka: kafkaSettingsFromEnv(env, { brokers: raw.brokers }) };
+  }
+  return {
+    connection,
+    topics,
+    group,
+    lake,
+    maxBatchRecords,
+    maxBatchMs,
+    availableNow: raw.availableNow === true,
+    metricsPort,
+    metricsHost,
+    metricsFile,
+    sessionTimeoutMs,
+    quiet: raw.quiet === true,
+  };
+}
