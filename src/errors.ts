@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   logNotAssigned: 'PITWALL_ERR_LOG_NOT_ASSIGNED',
   /** The producer, consumer, admin or transport was already closed. */
   logClosed: 'PITWALL_ERR_LOG_CLOSED',
+  /** The log's servers (Kafka brokers) cannot be reached or did not answer in time; `canRetry` is true. */
+  logUnavailable: 'PITWALL_ERR_LOG_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

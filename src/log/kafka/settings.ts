@@ -1,10 +1,27 @@
 // Connection settings of a Kafka cluster, from environment variables (and CLI flags that
 // override them). Validated here, at the boundary, so the transport can trust them.
 import { readFileSync } from 'node:fs';
+import zlib from 'node:zlib';
 import { UsageError } from '../../errors.js';
 
 export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/**
+ * Record-batch compression codecs (Kafka's `compression.type`). All run in-process without
+ * native addons: gzip and zstd through `node:zlib` (zstd needs Node ≥ 22.15), snappy and lz4
+ * through the client's WebAssembly codecs.
+ */
+export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
+
+/** Whether this Node.js can compress with `codec` (zstd arrived in node:zlib with 22.15). */
+export function compressionAvailable(codec: KafkaCompression): boolean {
+  return (
+    codec !== 'zstd' ||
+    typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function'
+  );
+}
 
 export interface KafkaTlsSettings {
   /** PEM certificate authorities to trust instead of Node's defaults. */
@@ -34,6 +51,13 @@ export interface KafkaSettings {
   /** Connect / request timeout, ms. */
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** Compression of produced record batches (default lz4: fastest to compress in pure JS). */
+  readonly compression?: KafkaCompression;
+  /**
+   * Extra topic configs (Kafka names, e.g. `segment.bytes`) for every topic Pitwall creates;
+   * `createTopic`'s own options (retention) win.
+   */
+  readonly topicConfigs?: Readonly<Record<string, string>>;
 }
 
 export const KAFKA_DEFAULTS = {
@@ -41,7 +65,8 @@ export const KAFKA_DEFAULTS = {
   replicationFactor: 1,
   connectTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
-} as const;
+  compression: 'lz4',
+} as const satisfies Partial<KafkaSettings>;
 
 /** The environment variables read by `kafkaSettingsFromEnv`, with what each means. */
 export const KAFKA_ENV = {
@@ -56,6 +81,7 @@ export const KAFKA_ENV = {
   PITWALL_KAFKA_SASL_USERNAME: 'SASL user name',
   PITWALL_KAFKA_SASL_PASSWORD: 'SASL password',
   PITWALL_KAFKA_REPLICATION_FACTOR: `replication factor of created topics (default ${KAFKA_DEFAULTS.replicationFactor})`,
+  PITWALL_KAFKA_COMPRESSION: `${KAFKA_COMPRESSIONS.join(' | ')} (default ${KAFKA_DEFAULTS.compression})`,
 } as const;
 
 export interface KafkaSettingsOverrides {
@@ -162,6 +188,20 @@ export function kafkaSettingsFromEnv(
       `PITWALL_KAFKA_REPLICATION_FACTOR: expected a whole number ≥ 1 (or -1 for the broker default), got '${rfRaw}'`,
     );
 
+  const compressionRaw = env.PITWALL_KAFKA_COMPRESSION;
+  const compression =
+    compressionRaw === undefined || compressionRaw === ''
+      ? KAFKA_DEFAULTS.compression
+      : compressionRaw.trim().toLowerCase();
+  if (!(KAFKA_COMPRESSIONS as readonly string[]).includes(compression))
+    throw new UsageError(
+      `PITWALL_KAFKA_COMPRESSION: '${compressionRaw}' is not one of ${KAFKA_COMPRESSIONS.join(', ')}`,
+    );
+  if (!compressionAvailable(compression as KafkaCompression))
+    throw new UsageError(
+      `PITWALL_KAFKA_COMPRESSION: ${compression} needs Node.js 22.15 or later (this is ${process.version})`,
+    );
+
   return {
     brokers,
     clientId,
@@ -170,5 +210,6 @@ export function kafkaSettingsFromEnv(
     replicationFactor,
     connectTimeoutMs: KAFKA_DEFAULTS.connectTimeoutMs,
     requestTimeoutMs: KAFKA_DEFAULTS.requestTimeoutMs,
+    compression: compression as KafkaCompression,
   };
 }
