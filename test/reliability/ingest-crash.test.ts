@@ -205,32 +205,30 @@ for (const mode of [
             t.skip(transport);
             return;
           }
-          {
-            const topic = `reliability-${mode.members}-${Date.now()}`;
-            const group = `bronze-${topic}`;
-            const lake = path.join(dir, `lake-${transport.producer[0]}`);
-            const producer = spawnNode(t, [
-              PRODUCER,
-              ...transport.producer,
-              topic,
-              String(PARTITIONS),
-              String(COUNT),
-            ]);
-            // Let the topic exist before the first ingest subscribes.
-            await sleep(1500);
-            await killLoop(t, transport, lake, group, topic, mode.members, mode.kills);
-            assert.equal(await exitOf(producer), 0, 'the producer finished');
-            const drain = spawnNode(
-              t,
-              ingestArgs(transport, lake, group, topic, ['--available-now']),
-            );
-            assert.equal(
-              await exitOf(drain),
-              0,
-              (drain as unknown as { stderrTail: string }).stderrTail,
-            );
-            await verify(lake, topic, COUNT);
-          }
+          const topic = `reliability-${mode.members}-${Date.now()}`;
+          const group = `bronze-${topic}`;
+          const lake = path.join(dir, `lake-${transport.producer[0]}`);
+          const producer = spawnNode(t, [
+            PRODUCER,
+            ...transport.producer,
+            topic,
+            String(PARTITIONS),
+            String(COUNT),
+          ]);
+          // Let the topic exist before the first ingest subscribes.
+          await sleep(1500);
+          await killLoop(t, transport, lake, group, topic, mode.members, mode.kills);
+          assert.equal(await exitOf(producer), 0, 'the producer finished');
+          const drain = spawnNode(
+            t,
+            ingestArgs(transport, lake, group, topic, ['--available-now']),
+          );
+          assert.equal(
+            await exitOf(drain),
+            0,
+            (drain as unknown as { stderrTail: string }).stderrTail,
+          );
+          await verify(lake, topic, COUNT);
         },
       );
     }
