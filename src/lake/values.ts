@@ -136,6 +136,9 @@ export function partitionValueString(type: LakeType, value: CanonicalValue | nul
       return daysToIsoDate(value as number);
     case 'string':
       return value === '' ? null : (value as string);
+    case 'double':
+      // String(-0) is '0': keep the sign, as Spark's Double.toString does ('-0.0').
+      return Object.is(value, -0) ? '-0.0' : String(value);
     default:
       return String(value);
   }

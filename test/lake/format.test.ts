@@ -108,6 +108,9 @@ describe('values', () => {
     assert.equal(partitionValueString('timestamp', 0n), '1970-01-01T00:00:00.000000Z');
     assert.equal(partitionValueString('boolean', true), 'true');
     assert.equal(partitionValueString('long', -5n), '-5');
+    assert.equal(partitionValueString('double', -0), '-0.0');
+    assert.equal(partitionValueString('double', NaN), 'NaN');
+    assert.equal(partitionValueString('double', -Infinity), '-Infinity');
     assert.equal(partitionValueString('string', ''), null);
     assert.equal(partitionValueString('string', null), null);
   });
