@@ -75,6 +75,8 @@ interface Throughput {
   readonly wallS: number;
   readonly cpuPerWall: number;
   readonly commits: number;
+  /** Bronze data file bytes per event (Parquet, as written). */
+  readonly bytesPerEvent: number;
 }
 
 async function throughput(
@@ -118,12 +120,15 @@ async function throughput(
       if (summary.records !== s.events) {
         throw new Error(`ingested ${summary.records} of ${s.events} events`);
       }
+      const files = (await table.snapshot()).files;
+      const bytes = files.reduce((sum, file) => sum + file.size, 0);
       return {
         eventsPerS: s.events / wallS,
         produceEventsPerS: s.events / produceS,
         wallS,
         cpuPerWall: (used.user + used.system) / 1e6 / wallS,
         commits: summary.batches,
+        bytesPerEvent: bytes / s.events,
       };
     } finally {
       table.close();
@@ -251,13 +256,22 @@ export async function run(args: readonly string[]): Promise<Figures> {
       results.set(name, { t, f });
     }
     printTable(
-      ['log', 'events', 'ingest events/s', 'CPU s / wall s', 'commits', 'produce events/s'],
+      [
+        'log',
+        'events',
+        'ingest events/s',
+        'CPU s / wall s',
+        'commits',
+        'bronze B/event',
+        'produce events/s',
+      ],
       [...results].map(([name, { t }]) => [
         name,
         settings.events,
         t.eventsPerS,
         t.cpuPerWall,
         t.commits,
+        t.bytesPerEvent,
         t.produceEventsPerS,
       ]),
     );
@@ -281,6 +295,7 @@ export async function run(args: readonly string[]): Promise<Figures> {
       ...machineFigures(machine),
       events: settings.events,
       local_events_per_s: roundFigure(local.t.eventsPerS),
+      local_bronze_bytes_per_event: roundFigure(local.t.bytesPerEvent),
       kafka_events_per_s: kafka === undefined ? Number.NaN : roundFigure(kafka.t.eventsPerS),
       freshness_p95_s: roundFigure(local.f.p95S, 3),
       freshness_p50_s: roundFigure(local.f.p50S, 3),

@@ -461,13 +461,7 @@ export class DeltaTable {
     assertWritable(base.protocol, this.uri);
     const batch = checkBatch(base.schema, data);
     if (batch.numRows === 0 && txns.length === 0) return { status: 'empty', version: base.version };
-    const files = await writeDataFiles(
-      this.engine,
-      this.storage,
-      base.schema,
-      base.metadata,
-      batch,
-    );
+    const files = await writeDataFiles(this.storage, base.schema, base.metadata, batch);
     try {
       const result = await this.commitOn(
         base,

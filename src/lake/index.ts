@@ -1,5 +1,5 @@
 // The lake layer: Delta Lake tables (the protocol subset Pitwall needs) on swappable
-// storage, with Parquet written and read through DuckDB.
+// storage, with Parquet written by Pitwall's encoder (./parquet) and read through DuckDB.
 export {
   DeltaTable,
   type AppendOptions,
@@ -52,3 +52,11 @@ export { MemoryStorage } from './memory-storage.js';
 export { openStorage } from './open-storage.js';
 export { parseLocation, type TableLocation } from './location.js';
 export { TABLE_PROPERTY_DEFAULTS } from './table-config.js';
+export {
+  copyQueryToTable,
+  commitStaged,
+  snapshotWithFiles,
+  filesAddedSince,
+  type StagedParquet,
+  type CommitStagedOptions,
+} from './parquet-commit.js';

@@ -15,7 +15,7 @@ function errnoCode(error: unknown): string | undefined {
     : undefined;
 }
 
-function ioError(action: string, file: string, cause: unknown): IoError {
+export function ioError(action: string, file: string, cause: unknown): IoError {
   const code = errnoCode(cause);
   return new IoError(`${action} ${file} failed${code === undefined ? '' : ` (${code})`}`, {
     cause,

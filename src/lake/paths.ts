@@ -39,13 +39,17 @@ export function partitionFolder(
     .join('/');
 }
 
-/** A new, unique data file key: `<partition folders>/part-<uuid>.zstd.parquet`. */
+/**
+ * A new, unique data file key: `<partition folders>/part-<uuid>.<suffix>`, the suffix naming
+ * the codec as Spark does (`parquet` for uncompressed files, `gz.parquet`, `zstd.parquet`).
+ */
 export function newDataFileKey(
   partitionColumns: readonly string[],
   values: PartitionValues,
+  suffix = 'parquet',
 ): string {
   const folder = partitionFolder(partitionColumns, values);
-  const name = `part-${randomUUID()}.zstd.parquet`;
+  const name = `part-${randomUUID()}.${suffix}`;
   return folder === '' ? name : `${folder}/${name}`;
 }
 
