@@ -36,7 +36,11 @@ export interface RecordMetadata extends TopicPartitionOffset {
   readonly timestamp: number;
 }
 
-/** One consumed message. `key`, `value` and header values are views into the fetched batch. */
+/**
+ * One consumed message. `key`, `value` and header values are views into the fetched batch.
+ * Transports never reuse that memory, so a consumer may keep the views after later polls
+ * (bronze ingest writes them into its Parquet file without copying them first).
+ */
 export interface ConsumedMessage {
   readonly topic: string;
   readonly partition: number;
