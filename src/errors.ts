@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   logClosed: 'PITWALL_ERR_LOG_CLOSED',
   /** The log's servers (Kafka brokers) cannot be reached or did not answer in time; `canRetry` is true. */
   logUnavailable: 'PITWALL_ERR_LOG_UNAVAILABLE',
+  /** A pipeline run failed a check it must pass (row reconciliation, a missing input table, a layer's gate). */
+  pipeline: 'PITWALL_ERR_PIPELINE',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -201,6 +203,14 @@ export class LogError extends PitwallError {
   constructor(code: LogErrorCode, message: string, options?: PitwallErrorOptions) {
     super(code, message, options);
     this.name = 'LogError';
+  }
+}
+
+/** A pipeline run stopped: its rows do not reconcile, an input is missing, or a gate failed. */
+export class PipelineError extends PitwallError {
+  constructor(message: string, options?: PitwallErrorOptions) {
+    super(ERROR_CODES.pipeline, message, options);
+    this.name = 'PipelineError';
   }
 }
 

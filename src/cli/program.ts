@@ -9,6 +9,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDrivers } from './commands/drivers.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerLake } from './commands/lake.js';
+import { registerPipeline } from './commands/pipeline.js';
 import { registerReplay } from './commands/replay.js';
 import { registerScenario } from './commands/scenario.js';
 import { registerSimulate } from './commands/simulate.js';
@@ -44,5 +45,6 @@ export function createProgram(context: CliContext): Command {
   registerScenario(program, context);
   registerIngest(program, context);
   registerLake(program, context);
+  registerPipeline(program, context);
   return program;
 }

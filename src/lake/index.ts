@@ -52,3 +52,11 @@ export { MemoryStorage } from './memory-storage.js';
 export { openStorage } from './open-storage.js';
 export { parseLocation, type TableLocation } from './location.js';
 export { TABLE_PROPERTY_DEFAULTS } from './table-config.js';
+export {
+  copyQueryToTable,
+  commitStaged,
+  snapshotWithFiles,
+  filesAddedSince,
+  type StagedParquet,
+  type CommitStagedOptions,
+} from './parquet-commit.js';

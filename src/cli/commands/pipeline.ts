@@ -1,0 +1,128 @@
+// `pitwall pipeline run`: bronze → silver → gold over the lake, with a progress line per
+// step and a summary table at the end.
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { IoError } from '../../errors.js';
+import type { LayerName, LayerReport } from '../../pipeline/run.js';
+import { writeLine, type CliContext } from '../context.js';
+import { formatCount, formatTable, formatWallTime } from '../format.js';
+import { invalidOption } from '../options.js';
+
+const DEFAULT_LAKE = '.pitwall/lake';
+const LAYERS = ['silver', 'gold'] as const satisfies readonly LayerName[];
+
+const EXAMPLES = `
+Examples:
+  pitwall pipeline run                       # silver then gold, only what bronze added since the last run
+  pitwall pipeline run --layers silver       # one layer
+  pitwall pipeline run --full-refresh        # rebuild from the whole of bronze`;
+
+interface RawRunOptions {
+  layers?: string;
+  lake?: string;
+  fullRefresh?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** `--layers silver,gold` → the layer names, in the order given, without repeats. */
+export function parseLayers(text: string): LayerName[] {
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const out: LayerName[] = [];
+  for (const name of names) {
+    const layer = LAYERS.find((known) => known === name);
+    if (layer === undefined) {
+      throw invalidOption('--layers', `a comma-separated list of ${LAYERS.join(', ')}`, text);
+    }
+    if (!out.includes(layer)) out.push(layer);
+  }
+  if (out.length === 0) {
+    throw invalidOption('--layers', `a comma-separated list of ${LAYERS.join(', ')}`, text);
+  }
+  return out;
+}
+
+function expectations(report: LayerReport): string {
+  return report.expectations === undefined
+    ? '-'
+    : `${formatCount(report.expectations.passed)}/${formatCount(report.expectations.passed + report.expectations.failed)}`;
+}
+
+/** Registers `pipeline` and its subcommands on `program`. */
+export function registerPipeline(program: Command, context: CliContext): void {
+  const pipeline = program
+    .command('pipeline')
+    .description('run the medallion pipeline (bronze -> silver -> gold)');
+  const run = pipeline
+    .command('run')
+    .description('process what bronze added since the last run into silver and gold')
+    .option('--layers <list>', `layers to run: ${LAYERS.join(',')} (default: all)`)
+    .option('--lake <dir>', `lake root (default: ${DEFAULT_LAKE})`)
+    .option('--full-refresh', 'rebuild the layers from all of their input')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--quiet', 'no progress lines on stderr')
+    .addHelpText('after', EXAMPLES)
+    .action(async () => {
+      const options = run.opts<RawRunOptions>();
+      const layers = parseLayers(options.layers ?? LAYERS.join(','));
+      const root = options.lake ?? DEFAULT_LAKE;
+      if (root.trim() === '') throw invalidOption('--lake', 'a folder path', root);
+      if (!existsSync(root)) {
+        throw new IoError(`no lake at ${root} (fill bronze with: pitwall ingest)`);
+      }
+      const { io } = context;
+      const quiet = options.quiet === true;
+      const { runPipeline } = await import('../../pipeline/run.js');
+      const controller = new AbortController();
+      const onSignal = (): void => controller.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const summary = await runPipeline({
+          lakeRoot: root,
+          layers,
+          fullRefresh: options.fullRefresh === true,
+          signal: controller.signal,
+          onProgress: (layer, message) => {
+            if (!quiet) writeLine(io.stderr, `${layer}: ${message}`);
+          },
+          onLayerDone: (report) => {
+            if (quiet) return;
+            const what = report.upToDate
+              ? 'up to date'
+              : `${formatCount(report.rowsIn)} rows in, ${formatCount(report.rowsOut)} out`;
+            writeLine(
+              io.stderr,
+              `${report.layer}: done in ${formatWallTime(report.seconds)}: ${what}`,
+            );
+          },
+        });
+        if (options.json === true) {
+          writeLine(io.stdout, JSON.stringify(summary, null, 2));
+          return;
+        }
+        writeLine(
+          io.stdout,
+          formatTable(summary.layers, [
+            { header: 'layer', value: (r) => r.layer },
+            { header: 'rows in', value: (r) => formatCount(r.rowsIn), align: 'right' },
+            { header: 'rows out', value: (r) => formatCount(r.rowsOut), align: 'right' },
+            { header: 'quarantined', value: (r) => formatCount(r.quarantined), align: 'right' },
+            { header: 'duplicates', value: (r) => formatCount(r.duplicates), align: 'right' },
+            { header: 'expectations', value: expectations, align: 'right' },
+            { header: 'time', value: (r) => formatWallTime(r.seconds), align: 'right' },
+            {
+              header: 'note',
+              value: (r) => (r.upToDate ? 'up to date' : (r.notes ?? []).join('; ')),
+            },
+          ]),
+        );
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+    });
+}
