@@ -7,6 +7,10 @@ import path from 'node:path';
 import { openLogTransport, type LogConnection } from '../src/log/connect.js';
 import { kafkaSettingsFromEnv } from '../src/log/kafka/settings.js';
 import type { LogTransport, ProducerMessage } from '../src/log/index.js';
+import { UsageError } from '../src/errors.js';
+import type { DeltaTable } from '../src/lake/index.js';
+import { PARQUET_COMPRESSIONS, type ParquetCompression } from '../src/lake/parquet/index.js';
+import { COMPRESSION_PROPERTY, parquetCompression } from '../src/lake/table-config.js';
 import { BronzeIngestor, openBronzeTable } from '../src/pipeline/bronze/index.js';
 import {
   describeMachine,
@@ -29,6 +33,7 @@ export const usage = `options:
   --freshness-s S   seconds of the freshness run (default 20)
   --batch-records N --max-batch-records of the ingestor (default 100000)
   --batch-ms N      --max-batch-ms of the ingestor (default 1000)
+  --compression C   bronze codec: uncompressed or gzip (default: the bronze table's)
 Kafka runs too when KAFKA_BROKERS (host:port,...) is set.`;
 
 /** A simulator telemetry event as the simulator encodes it (about 700 bytes). */
@@ -67,6 +72,17 @@ interface Settings {
   readonly freshnessS: number;
   readonly batchRecords: number;
   readonly batchMs: number;
+  /** The bronze codec to bench; the table's default when undefined. */
+  readonly compression: ParquetCompression | undefined;
+}
+
+/** A fresh bronze table under `lake`, with the codec under test. */
+async function openBenchTable(lake: string, s: Settings): Promise<DeltaTable> {
+  const table = await openBronzeTable(lake);
+  if (s.compression !== undefined) {
+    await table.setProperties({ [COMPRESSION_PROPERTY]: s.compression });
+  }
+  return table;
 }
 
 interface Throughput {
@@ -77,6 +93,7 @@ interface Throughput {
   readonly commits: number;
   /** Bronze data file bytes per event (Parquet, as written). */
   readonly bytesPerEvent: number;
+  readonly compression: ParquetCompression;
 }
 
 async function throughput(
@@ -101,7 +118,7 @@ async function throughput(
     await Promise.all(inFlight);
     await producer.close();
     const produceS = (performance.now() - produceStart) / 1000;
-    const table = await openBronzeTable(lake);
+    const table = await openBenchTable(lake, s);
     try {
       const ingestor = new BronzeIngestor({
         transport,
@@ -120,7 +137,8 @@ async function throughput(
       if (summary.records !== s.events) {
         throw new Error(`ingested ${summary.records} of ${s.events} events`);
       }
-      const files = (await table.snapshot()).files;
+      const snapshot = await table.snapshot();
+      const { files } = snapshot;
       const bytes = files.reduce((sum, file) => sum + file.size, 0);
       return {
         eventsPerS: s.events / wallS,
@@ -129,6 +147,7 @@ async function throughput(
         cpuPerWall: (used.user + used.system) / 1e6 / wallS,
         commits: summary.batches,
         bytesPerEvent: bytes / s.events,
+        compression: parquetCompression(snapshot.metadata.configuration),
       };
     } finally {
       table.close();
@@ -158,7 +177,7 @@ async function freshness(connection: LogConnection, lake: string, s: Settings): 
   const topic = `bench-fresh-${Date.now()}`;
   try {
     await createTopic(transport, topic, s.partitions);
-    const table = await openBronzeTable(lake);
+    const table = await openBenchTable(lake, s);
     const latencies: number[] = [];
     const stop = new AbortController();
     const ingestor = new BronzeIngestor({
@@ -226,7 +245,15 @@ export async function run(args: readonly string[]): Promise<Figures> {
     'freshness-s': { type: 'string' },
     'batch-records': { type: 'string' },
     'batch-ms': { type: 'string' },
+    compression: { type: 'string' },
   });
+  const compression = values.compression;
+  if (
+    compression !== undefined &&
+    !(PARQUET_COMPRESSIONS as readonly string[]).includes(compression)
+  ) {
+    throw new UsageError(`--compression must be one of ${PARQUET_COMPRESSIONS.join(', ')}`);
+  }
   const settings: Settings = {
     events: integerOption(values, 'events', 1_000_000),
     partitions: integerOption(values, 'partitions', 6),
@@ -234,6 +261,7 @@ export async function run(args: readonly string[]): Promise<Figures> {
     freshnessS: integerOption(values, 'freshness-s', 20),
     batchRecords: integerOption(values, 'batch-records', 100_000),
     batchMs: integerOption(values, 'batch-ms', 1000),
+    compression: compression as ParquetCompression | undefined,
   };
   const machine = describeMachine();
   printMachine(machine);
@@ -263,6 +291,7 @@ export async function run(args: readonly string[]): Promise<Figures> {
         'CPU s / wall s',
         'commits',
         'bronze B/event',
+        'codec',
         'produce events/s',
       ],
       [...results].map(([name, { t }]) => [
@@ -272,6 +301,7 @@ export async function run(args: readonly string[]): Promise<Figures> {
         t.cpuPerWall,
         t.commits,
         t.bytesPerEvent,
+        t.compression,
         t.produceEventsPerS,
       ]),
     );
@@ -296,6 +326,9 @@ export async function run(args: readonly string[]): Promise<Figures> {
       events: settings.events,
       local_events_per_s: roundFigure(local.t.eventsPerS),
       local_bronze_bytes_per_event: roundFigure(local.t.bytesPerEvent),
+      local_cpu_per_wall: roundFigure(local.t.cpuPerWall, 2),
+      local_events_per_cpu_s: roundFigure(local.t.eventsPerS / local.t.cpuPerWall),
+      compression: local.t.compression,
       kafka_events_per_s: kafka === undefined ? Number.NaN : roundFigure(kafka.t.eventsPerS),
       freshness_p95_s: roundFigure(local.f.p95S, 3),
       freshness_p50_s: roundFigure(local.f.p50S, 3),

@@ -10,7 +10,9 @@ export type LakeRow = Readonly<Record<string, LakeValue | null | undefined>>;
 /**
  * Values of one column. Typed arrays are the allocation-free form for hot paths:
  * Float64Array for double, Int32Array for integer or date (days since 1970-01-01),
- * BigInt64Array for long or timestamp (microseconds). They hold no nulls.
+ * BigInt64Array for long or timestamp (microseconds). They hold no nulls. Typed arrays, and
+ * arrays whose values are already canonical (strings, Uint8Arrays, numbers, booleans, bigints,
+ * nulls), are written as they are, not copied: leave them unchanged until the append settles.
  */
 export type ColumnValues =
   readonly (LakeValue | null | undefined)[] | Float64Array | Int32Array | BigInt64Array;
@@ -44,11 +46,71 @@ const TYPED_ARRAY_TYPES: ReadonlyMap<unknown, readonly LakeType[]> = new Map<
   [BigInt64Array, ['long', 'timestamp']],
 ]);
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 function checkNull(field: LakeField, where: string): null {
   if (field.nullable === false) {
     throw new LakeDataError(`${where}: column '${field.name}' is not nullable`);
   }
   return null;
+}
+
+/**
+ * True when every value of an array column is already in canonical form (or null where the
+ * column allows it): one inline check per value instead of a `canonicalValue` call, and the
+ * array is used as it is. Anything else (undefined, a Date, a number for a long…) takes the
+ * converting path, which also names the offending value.
+ */
+function isCanonical(field: LakeField, list: readonly unknown[]): boolean {
+  const nullable = field.nullable !== false;
+  const n = list.length;
+  switch (field.type) {
+    case 'string':
+      for (let r = 0; r < n; r++) {
+        const v = list[r];
+        if (typeof v !== 'string' && !(v === null && nullable)) return false;
+      }
+      return true;
+    case 'binary':
+      for (let r = 0; r < n; r++) {
+        const v = list[r];
+        if (!(v instanceof Uint8Array) && !(v === null && nullable)) return false;
+      }
+      return true;
+    case 'double':
+      for (let r = 0; r < n; r++) {
+        const v = list[r];
+        if (typeof v !== 'number' && !(v === null && nullable)) return false;
+      }
+      return true;
+    case 'boolean':
+      for (let r = 0; r < n; r++) {
+        const v = list[r];
+        if (typeof v !== 'boolean' && !(v === null && nullable)) return false;
+      }
+      return true;
+    case 'integer':
+      for (let r = 0; r < n; r++) {
+        const v = list[r];
+        if (!((typeof v === 'number' && (v | 0) === v) || (v === null && nullable))) return false;
+      }
+      return true;
+    case 'long':
+    case 'timestamp':
+      for (let r = 0; r < n; r++) {
+        const v = list[r];
+        if (typeof v === 'bigint') {
+          if (v < INT64_MIN || v > INT64_MAX) return false;
+        } else if (!(v === null && nullable)) {
+          return false;
+        }
+      }
+      return true;
+    case 'date':
+      // Canonical dates are day numbers; inputs are strings or Dates: always converted.
+      return false;
+  }
 }
 
 function fromRows(schema: TableSchema, rows: readonly LakeRow[]): CheckedBatch {
@@ -105,6 +167,7 @@ function fromColumns(schema: TableSchema, batch: ColumnBatch): CheckedBatch {
       return values as Float64Array | Int32Array | BigInt64Array;
     }
     const list = values as readonly (LakeValue | null | undefined)[];
+    if (isCanonical(field, list)) return list as readonly (CanonicalValue | null)[];
     return list.map((value, r) =>
       value === null || value === undefined
         ? checkNull(field, `${where}[${r}]`)

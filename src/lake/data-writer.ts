@@ -3,14 +3,13 @@
 // pass, and returns their add actions. DuckDB reads these files; it is not on the write path.
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
-import { LakeDataError, LakeError } from '../errors.js';
+import { LakeError } from '../errors.js';
 import type { AddAction, MetadataAction, PartitionValues } from './actions.js';
 import { valueAt, type CheckedBatch } from './batch.js';
 import { engineInfo } from './engine-info.js';
 import { ioError } from './local-storage.js';
 import {
   encodeParquet,
-  PARQUET_COMPRESSIONS,
   type ColumnSummary,
   type EncodedParquet,
   type ParquetColumn,
@@ -20,16 +19,13 @@ import { keyToActionPath, newDataFileKey } from './paths.js';
 import type { LakeField, TableSchema } from './schema.js';
 import { encodeStats, hasBounds, stringBound, type StatValue } from './stats.js';
 import type { LakeStorage } from './storage.js';
-import { statsColumnLimit } from './table-config.js';
+import { parquetCompression, statsColumnLimit } from './table-config.js';
 import {
   daysToIsoDate,
   microsToIsoMillis,
   partitionValueString,
   type CanonicalValue,
 } from './values.js';
-
-/** Table property choosing the data files' codec: `uncompressed` (default) or `gzip`. */
-export const COMPRESSION_PROPERTY = 'pitwall.parquet.compression';
 
 /** Codec tag in data file names, as Spark names its files (`part-….gz.parquet`). */
 const FILE_SUFFIX = {
@@ -126,17 +122,6 @@ function layout(schema: TableSchema, metadata: MetadataAction, batch: CheckedBat
     previousGroup = group;
   }
   return { dataFields, dataColumns, statsFields, groups, groupOf };
-}
-
-/** The table's Parquet codec (`pitwall.parquet.compression`, default uncompressed). */
-export function parquetCompression(config: Readonly<Record<string, string>>): ParquetCompression {
-  const value = config[COMPRESSION_PROPERTY] ?? 'uncompressed';
-  if (!(PARQUET_COMPRESSIONS as readonly string[]).includes(value)) {
-    throw new LakeDataError(
-      `configuration.${COMPRESSION_PROPERTY}: '${value}' is not one of ${PARQUET_COMPRESSIONS.join(', ')}`,
-    );
-  }
-  return value as ParquetCompression;
 }
 
 function bound(
@@ -254,7 +239,7 @@ export async function writeDataFiles(
       // Only local writes reuse buffers: they are done with the bytes when they return.
       const local = storage.localPath(key) !== undefined;
       const output = local ? spareOutputs.pop() : undefined;
-      const encoded = encodeParquet(columns, {
+      const encoded = await encodeParquet(columns, {
         compression,
         createdBy: CREATED_BY,
         ...(plan.groups.length > 1 ? { rows: rowsOf(plan, group) } : {}),

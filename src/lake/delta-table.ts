@@ -313,6 +313,8 @@ export class DeltaTable {
     checkOptionKeys(options, TABLE_OPTION_KEYS, 'options');
     const table = new DeltaTable(openStorage(location), options);
     try {
+      // An unknown `pitwall.parquet.compression` (set by another tool) still lets the
+      // table be read; appends refuse it with a clear error.
       await table.snapshot();
       return table;
     } catch (error) {

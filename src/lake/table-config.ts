@@ -1,5 +1,6 @@
 // Table properties (the metaData `configuration` map) that Pitwall understands.
 import { LakeDataError, LakeUnsupportedError } from '../errors.js';
+import { PARQUET_COMPRESSIONS, type ParquetCompression } from './parquet/index.js';
 
 export const TABLE_PROPERTY_DEFAULTS = {
   'delta.checkpointInterval': '10',
@@ -10,6 +11,14 @@ export const TABLE_PROPERTY_DEFAULTS = {
 } as const satisfies Record<string, string>;
 
 type KnownProperty = keyof typeof TABLE_PROPERTY_DEFAULTS;
+
+/** Table property choosing the codec of the data files `appendRows` writes. */
+export const COMPRESSION_PROPERTY = 'pitwall.parquet.compression';
+
+/** Pitwall's own table properties and their defaults. */
+export const PITWALL_PROPERTY_DEFAULTS = {
+  [COMPRESSION_PROPERTY]: 'uncompressed',
+} as const satisfies Record<string, ParquetCompression>;
 
 const KNOWN = new Set<string>(Object.keys(TABLE_PROPERTY_DEFAULTS));
 
@@ -51,6 +60,17 @@ export function statsColumnLimit(config: Readonly<Record<string, string>>): numb
   return Number.isInteger(value) && value >= -1 ? value : 32;
 }
 
+/** The codec of new data files (`pitwall.parquet.compression`); LakeDataError if unknown. */
+export function parquetCompression(config: Readonly<Record<string, string>>): ParquetCompression {
+  const value = config[COMPRESSION_PROPERTY] ?? PITWALL_PROPERTY_DEFAULTS[COMPRESSION_PROPERTY];
+  if (!(PARQUET_COMPRESSIONS as readonly string[]).includes(value)) {
+    throw new LakeDataError(
+      `configuration.${COMPRESSION_PROPERTY}: '${value}' is not one of ${PARQUET_COMPRESSIONS.join(', ')}`,
+    );
+  }
+  return value as ParquetCompression;
+}
+
 /** How long remove tombstones stay in checkpoints. */
 export function tombstoneRetentionMs(config: Readonly<Record<string, string>>): number {
   return (
@@ -60,8 +80,9 @@ export function tombstoneRetentionMs(config: Readonly<Record<string, string>>): 
 
 /**
  * Checks a configuration before it is committed: values are strings, Pitwall's known
- * `delta.*` keys hold valid values, and `delta.*` keys that switch on features Pitwall does
- * not implement (deletion vectors, column mapping, change data feed…) are refused.
+ * `delta.*` keys and `pitwall.parquet.compression` hold valid values, and `delta.*` keys that
+ * switch on features Pitwall does not implement (deletion vectors, column mapping, change data
+ * feed…) are refused. (`DeltaTable.open` checks the codec of an existing table too.)
  */
 export function validateConfiguration(
   config: Readonly<Record<string, unknown>>,
@@ -94,6 +115,7 @@ export function validateConfiguration(
       `configuration.delta.dataSkippingNumIndexedCols: '${indexed}' is not an integer >= -1`,
     );
   }
+  parquetCompression(out);
   for (const key of ['delta.deletedFileRetentionDuration', 'delta.logRetentionDuration'] as const) {
     const text = out[key];
     if (text !== undefined && parseIntervalMs(text) === undefined) {

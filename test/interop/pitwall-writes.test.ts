@@ -82,6 +82,25 @@ describe('Pitwall tables read by delta-rs and Spark', { skip: skipUnlessInterop 
     });
   });
 
+  test('gzip data files: every column type with edge values', async (t) => {
+    const peer = await startPeer();
+    const dir = await tempDir(t, 'interop-gzip');
+    const table = await DeltaTable.create(dir, EDGE_SCHEMA, {
+      partitionColumns: EDGE_PARTITIONS,
+      configuration: { 'pitwall.parquet.compression': 'gzip' },
+    });
+    t.after(() => table.close());
+    const written: LakeRow[] = [];
+    for (let batch = 0; batch < 2; batch++) {
+      const rows = edgeRows(batch);
+      const result = await table.appendRows(rows);
+      assert.ok(result.status === 'committed');
+      assert.ok(result.files.every((file) => file.path.endsWith('.gz.parquet')));
+      written.push(...rows);
+    }
+    await assertPeersRead(peer, dir, { expectedRows: expectedEdgeRows(written) });
+  });
+
   test('an empty table: schema and partitions, no rows', async (t) => {
     const peer = await startPeer();
     const dir = await tempDir(t, 'interop-empty');

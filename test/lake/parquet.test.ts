@@ -2,7 +2,7 @@
 // footer statistics as DuckDB sees them, the column summaries behind Delta statistics, and the
 // Delta statistics appendRows records from them.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -13,10 +13,12 @@ import {
   type DuckDBConnection,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { LakeDataError } from '../../src/errors.js';
 import { DeltaTable, decodeStats, readTable, type TableSchema } from '../../src/lake/index.js';
 import {
   compareCodePoints,
   encodeParquet,
+  encodeParquetSync,
   type EncodedParquet,
   type ParquetColumn,
   type ParquetWriteOptions,
@@ -51,7 +53,9 @@ async function writeAndRead(
   columns: readonly ParquetColumn[],
   options: ParquetWriteOptions = {},
 ): Promise<{ file: string; encoded: EncodedParquet; rows: unknown[][] }> {
-  const encoded = encodeParquet(columns, options);
+  const encoded = await encodeParquet(columns, options);
+  // The blocking encoder writes the same bytes (page sizes, offsets and footer included).
+  assert.ok(encodeParquetSync(columns, options).bytes.equals(encoded.bytes), 'sync != async');
   const file = path.join(dir, `f-${Math.random().toString(36).slice(2)}.parquet`);
   await writeFile(file, encoded.bytes);
   const names = columns.map((c) => `"${c.name}"`).join(', ');
@@ -355,7 +359,7 @@ describe('parquet encoder', () => {
   });
 
   test('column summaries: null counts and bounds over the whole file', () => {
-    const encoded = encodeParquet(
+    const encoded = encodeParquetSync(
       [
         { name: 'd', type: 'double', nullable: true, values: [NaN, 1, null, -3, NaN] },
         {
@@ -409,15 +413,95 @@ describe('parquet encoder', () => {
     }
   });
 
-  test('refuses nulls in a required column and bad options', () => {
+  test('refuses nulls in a required column and bad options', async () => {
     assert.throws(
-      () => encodeParquet([{ name: 'x', type: 'long', nullable: false, values: [1n, null] }]),
+      () => encodeParquetSync([{ name: 'x', type: 'long', nullable: false, values: [1n, null] }]),
       /required/,
     );
     const ok: ParquetColumn[] = [{ name: 'x', type: 'long', nullable: false, values: [1n] }];
-    assert.throws(() => encodeParquet(ok, { pageBytes: 0 }), /pageBytes/);
-    assert.throws(() => encodeParquet(ok, { gzipLevel: 10 }), /gzipLevel/);
-    assert.throws(() => encodeParquet(ok, { compression: 'zstd' as 'gzip' }), /compression/);
+    assert.throws(() => encodeParquetSync(ok, { pageBytes: 0 }), /pageBytes/);
+    assert.throws(() => encodeParquetSync(ok, { gzipLevel: 10 }), /gzipLevel/);
+    assert.throws(() => encodeParquetSync(ok, { compression: 'zstd' as 'gzip' }), /compression/);
+    await assert.rejects(
+      encodeParquet(ok, { compression: 'gzip', pagesInFlight: 0 }),
+      /pagesInFlight/,
+    );
+    await assert.rejects(
+      encodeParquet([{ name: 'x', type: 'long', nullable: false, values: [null] }], {
+        compression: 'gzip',
+      }),
+      /required/,
+    );
+  });
+
+  test('async gzip: many ~1 MiB pages in flight, big values, two files at once', async (t) => {
+    const dir = await tempDir(t, 'parquet');
+    // ~500-byte telemetry-like JSON values: over a dozen pages of the default 1 MiB.
+    const n = 30_000;
+    const json = (i: number): Buffer =>
+      Buffer.from(
+        JSON.stringify({
+          vehicle_id: `car-${i % 97}`,
+          seq: i,
+          speed_kmh: (i * 7.31) % 320,
+          signals: Array.from({ length: 40 }, (_, k) => Math.round(Math.sin(i + k) * 1e4) / 1e4),
+        }),
+      );
+    // Values bigger than a page buffer (3 MiB, incompressible) between ordinary ones.
+    const noise = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2_654_435_761) >>> 24;
+    const columns: ParquetColumn[] = [
+      {
+        name: 'value',
+        type: 'binary',
+        nullable: true,
+        values: Array.from({ length: n }, (_, i) =>
+          i % 10_000 === 5_000 ? noise : i % 17 === 3 ? null : json(i),
+        ),
+      },
+      {
+        name: 'offset',
+        type: 'long',
+        nullable: false,
+        values: BigInt64Array.from({ length: n }, (_, i) => BigInt(i) + 2n ** 40n),
+      },
+      {
+        name: 'topic',
+        type: 'string',
+        nullable: false,
+        values: Array.from({ length: n }, (_, i) => (i < n / 2 ? 'telemetry' : 'tëlemetry-2')),
+      },
+    ];
+    for (const pagesInFlight of [1, 4, 16]) {
+      const { rows, encoded, file } = await writeAndRead(dir, columns, {
+        compression: 'gzip',
+        pagesInFlight,
+        rowGroupRows: 20_000,
+      });
+      assert.equal(encoded.rowGroups, 2);
+      assert.ok(encoded.pages >= 15, `only ${encoded.pages} pages`);
+      assertRoundTrip(columns, rows, n);
+      // Footer sizes as DuckDB reads them: compressed well below uncompressed, offsets in order.
+      const chunks = await connection.runAndReadAll(
+        `SELECT compression, total_compressed_size, total_uncompressed_size, data_page_offset
+         FROM parquet_metadata(${sql(file)}) ORDER BY row_group_id, column_id`,
+      );
+      let previous = 0n;
+      for (const [codec, compressed, uncompressed, offset] of chunks.getRows()) {
+        assert.equal(codec, 'GZIP');
+        assert.ok((compressed as bigint) < (uncompressed as bigint));
+        assert.ok((offset as bigint) > previous);
+        previous = offset as bigint;
+      }
+      assert.ok(encoded.bytes.length < 10 * 1024 * 1024, `${encoded.bytes.length} bytes`);
+    }
+    // Two files encoded at once share the page buffers and the thread pool.
+    const [a, b] = await Promise.all([
+      encodeParquet(columns, { compression: 'gzip' }),
+      encodeParquet(columns.slice(1), { compression: 'gzip' }),
+    ]);
+    assert.ok(a.bytes.equals(encodeParquetSync(columns, { compression: 'gzip' }).bytes));
+    assert.ok(b.bytes.equals(encodeParquetSync(columns.slice(1), { compression: 'gzip' }).bytes));
   });
 });
 
@@ -498,10 +582,36 @@ describe('appendRows through the encoder', () => {
     assert.equal(back.length, 1000);
     assert.equal(back[999]?.['name'], 'name 9');
 
-    const bad = await DeltaTable.create(path.join(dir, 'bad'), schema, {
-      configuration: { 'pitwall.parquet.compression': 'brotli' },
-    });
-    t.after(() => bad.close());
-    await assert.rejects(bad.appendRows(rows), /pitwall\.parquet\.compression/);
+    // An unknown codec is refused where the table is created or its properties set; a table
+    // another tool left with one still opens and reads, and only appends are refused.
+    const bad = { 'pitwall.parquet.compression': 'brotli' };
+    await assert.rejects(
+      DeltaTable.create(path.join(dir, 'bad'), schema, { configuration: bad }),
+      (error: unknown) =>
+        error instanceof LakeDataError &&
+        /pitwall\.parquet\.compression: 'brotli'/.test(error.message),
+    );
+    await assert.rejects(table.setProperties(bad), LakeDataError);
+    const other = path.join(dir, 'other');
+    (await DeltaTable.create(other, schema)).close();
+    // As a foreign writer could leave it: the property edited into the first commit.
+    const commit = path.join(other, '_delta_log', '00000000000000000000.json');
+    const text = await readFile(commit, 'utf8');
+    await writeFile(
+      commit,
+      text.replace('"configuration":{}', `"configuration":${JSON.stringify(bad)}`),
+    );
+    const foreign = await DeltaTable.open(other);
+    try {
+      assert.equal((await foreign.snapshot()).version, 0);
+      await assert.rejects(
+        foreign.appendRows(rows.slice(0, 1)),
+        (error: unknown) =>
+          error instanceof LakeDataError &&
+          /pitwall\.parquet\.compression: 'brotli'/.test(error.message),
+      );
+    } finally {
+      foreign.close();
+    }
   });
 });

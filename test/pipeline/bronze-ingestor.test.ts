@@ -132,6 +132,54 @@ describe('BronzeIngestor', () => {
     assert.equal(snapshot.txnVersion(bronzeAppId('telemetry', 1)), 2);
   });
 
+  test('a gzip bronze table reads back exactly as an uncompressed one', async (t) => {
+    const ws = await workspace(t, 3);
+    // Several ~1 MiB pages per file, nulls, an empty value and one bigger than a page buffer.
+    const messages = Array.from({ length: 6000 }, (_, i) => ({
+      value: JSON.stringify({
+        schema_version: 1,
+        event_type: 'telemetry',
+        seq: i,
+        signals: Array.from({ length: 60 }, (_, k) => (i * k) % 977),
+      }),
+      key: i % 5 === 0 ? null : `VH-${i % 100}`,
+      partition: i % 3,
+      ...(i % 7 === 0 ? { headers: { trace: `t-${i}` } } : {}),
+    }));
+    await produce(ws.log, [
+      ...messages,
+      { value: randomBytes(3 * 1024 * 1024), key: null, partition: 0 },
+      { value: Buffer.alloc(0), key: 'VH-x', partition: 1 },
+    ]);
+    const ingestInto = async (codec: 'gzip' | 'uncompressed'): Promise<unknown[][]> => {
+      const table = await openBronzeTable(path.join(ws.dir, `lake-${codec}`));
+      t.after(() => table.close());
+      await table.setProperties({ 'pitwall.parquet.compression': codec });
+      await ingestor(ws, table, { groupId: `bronze-${codec}`, maxBatchRecords: 2500 }).run();
+      const snapshot = await table.snapshot();
+      assert.ok(snapshot.files.length >= 3);
+      for (const add of snapshot.files) {
+        assert.equal(add.path.endsWith('.gz.parquet'), codec === 'gzip', add.path);
+      }
+      const rows = await queryBronze(
+        table,
+        'SELECT "partition", "offset", key, value, headers, value_class, value_size, epoch_ms(log_timestamp), topic FROM bronze ORDER BY "partition", "offset"',
+      );
+      return rows.map((row) =>
+        row.map((v) => (v instanceof DuckDBBlobValue ? Buffer.from(v.bytes) : v)),
+      );
+    };
+    const plain = await ingestInto('uncompressed');
+    const gzip = await ingestInto('gzip');
+    assert.equal(plain.length, messages.length + 2);
+    assert.deepEqual(gzip, plain);
+    // The bronze default is gzip.
+    const fresh = await openBronzeTable(path.join(ws.dir, 'lake-default'));
+    t.after(() => fresh.close());
+    const config = (await fresh.snapshot()).metadata.configuration;
+    assert.equal(config['pitwall.parquet.compression'], 'gzip');
+  });
+
   test('counts hostile values and serves Prometheus text', async (t) => {
     const ws = await workspace(t, 1);
     await produce(ws.log, [

@@ -1,6 +1,7 @@
 // A Parquet writer for flat lake columns (the read side is DuckDB's).
 export {
   encodeParquet,
+  encodeParquetSync,
   compareCodePoints,
   PARQUET_COMPRESSIONS,
   PARQUET_DEFAULTS,

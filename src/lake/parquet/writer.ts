@@ -2,10 +2,13 @@
 // parquet.thrift): PLAIN-encoded v1 data pages, definition levels for optional columns, row
 // groups of bounded rows, pages of bounded bytes, min/max/null-count statistics in the footer,
 // and, from the same pass over the values, the per-column summary Delta statistics need.
+// Pages are PLAIN or gzip (parquet.thrift CompressionCodec GZIP: one RFC 1952 member per page);
+// `encodeParquet` compresses them on libuv's thread pool, `encodeParquetSync` on this thread.
 // Values go from the lake's column batches (typed arrays, arrays of strings or byte arrays)
 // straight into one output buffer: no object per value.
 import { endianness } from 'node:os';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip, gzipSync, type ZlibOptions } from 'node:zlib';
 import { LakeUnsupportedError } from '../../errors.js';
 import type { CanonicalColumn } from '../batch.js';
 import type { LakeType } from '../schema.js';
@@ -40,6 +43,8 @@ export interface ParquetWriteOptions {
   readonly compression?: ParquetCompression;
   /** zlib level for gzip, 1 (fastest) to 9; default 1. */
   readonly gzipLevel?: number;
+  /** Most gzip pages `encodeParquet` has compressing on the thread pool at once; default 4. */
+  readonly pagesInFlight?: number;
   /** Most rows per row group. */
   readonly rowGroupRows?: number;
   /** Target uncompressed bytes of a data page (a single larger value gets a page of its own). */
@@ -82,6 +87,8 @@ export interface EncodedParquet {
 export const PARQUET_DEFAULTS = {
   compression: 'uncompressed',
   gzipLevel: 1,
+  // libuv's default thread pool size; with ~1 MiB pages, at most ~4 MiB of pages wait on zlib.
+  pagesInFlight: 4,
   // DuckDB's default row group size: big enough for fast scans, small enough for parallel ones.
   rowGroupRows: 122_880,
   // parquet-mr's default page size.
@@ -667,10 +674,12 @@ function writePageHeader(
 
 // ---- footer ----
 
+/** A column chunk's footer entry; offset and sizes grow as its pages are appended. */
 interface ChunkMeta {
-  readonly offset: number;
-  readonly uncompressed: number;
-  readonly compressed: number;
+  /** Where its first page starts; -1 until that page is appended. */
+  offset: number;
+  uncompressed: number;
+  compressed: number;
   readonly numValues: number;
   readonly nullCount: number;
   readonly stats: RangeStats;
@@ -751,19 +760,27 @@ function checkPositive(name: string, value: number, max: number): number {
   return value;
 }
 
-/**
- * Encodes columns of equal length as a Parquet file.
- *
- * @example
- * const { bytes, columns } = encodeParquet([
- *   { name: 'id', type: 'long', nullable: false, values: new BigInt64Array([1n, 2n]) },
- *   { name: 'name', type: 'string', nullable: true, values: ['a', null] },
- * ]);
- */
-export function encodeParquet(
-  columns: readonly ParquetColumn[],
-  options: ParquetWriteOptions = {},
-): EncodedParquet {
+/** Everything decided before the first byte is written: values, pages, chunks, options. */
+interface FilePlan {
+  readonly columns: readonly ParquetColumn[];
+  readonly dense: readonly Dense[];
+  readonly numRows: number;
+  readonly compression: ParquetCompression;
+  readonly gzipLevel: number;
+  readonly pagesInFlight: number;
+  readonly createdBy: string;
+  /** Per row group, per column: its pages. */
+  readonly pages: readonly (readonly Page[])[][];
+  /** Per row group, per column: its footer entry (statistics already computed). */
+  readonly chunks: readonly ChunkMeta[][];
+  readonly groupRows: readonly number[];
+  /** Per-column statistics over the whole file. */
+  readonly summaries: readonly RangeStats[];
+  /** Bytes of the file if no page were compressed (footer aside). */
+  readonly uncompressedBytes: number;
+}
+
+function planFile(columns: readonly ParquetColumn[], options: ParquetWriteOptions): FilePlan {
   if (!LITTLE_ENDIAN) {
     throw new LakeUnsupportedError('the Parquet writer needs a little-endian machine');
   }
@@ -773,6 +790,11 @@ export function encodeParquet(
     throw new RangeError(`parquet option compression: '${String(compression)}' is not supported`);
   }
   const gzipLevel = checkPositive('gzipLevel', options.gzipLevel ?? PARQUET_DEFAULTS.gzipLevel, 9);
+  const pagesInFlight = checkPositive(
+    'pagesInFlight',
+    options.pagesInFlight ?? PARQUET_DEFAULTS.pagesInFlight,
+    64,
+  );
   const rowGroupRows = checkPositive(
     'rowGroupRows',
     options.rowGroupRows ?? PARQUET_DEFAULTS.rowGroupRows,
@@ -793,118 +815,141 @@ export function encodeParquet(
     }
   }
   const dense = columns.map((column) => prepare(column, rows, numRows));
-  const codec = compression === 'gzip' ? Codec.GZIP : Codec.UNCOMPRESSED;
 
   // Plan every page first: the uncompressed size is then known and allocated once.
-  const groupStarts: number[] = [];
-  // No rows, no row groups (a row group with empty column chunks would have no pages).
-  for (let r = 0; r < numRows; r += rowGroupRows) groupStarts.push(r);
-  const denseAt = dense.map(() => 0);
-  const plans: Page[][][] = groupStarts.map((r0) => {
-    const r1 = Math.min(numRows, r0 + rowGroupRows);
-    return dense.map((d, c) => {
-      const pages = planPages(d, d.column.nullable, r0, r1, denseAt[c]!, pageBytes);
-      const last = pages[pages.length - 1];
-      if (last !== undefined) denseAt[c] = last.d1;
-      return pages;
-    });
-  });
-  let total = MAGIC.length;
-  for (const group of plans) {
-    for (const pages of group) for (const page of pages) total += PAGE_HEADER_MAX + page.size;
-  }
-  const out = new Output(total + 4096, options.output);
-  out.append(MAGIC);
-  const header = new CompactWriter(64);
-  let scratch = compression === 'gzip' ? Buffer.allocUnsafe(pageBytes + 1024) : undefined;
-
+  const pages: Page[][][] = [];
+  const chunks: ChunkMeta[][] = [];
+  const groupRows: number[] = [];
   const summaries: RangeStats[] = dense.map(() => ({
     min: undefined,
     max: undefined,
     nanCount: 0,
   }));
-  const groupMeta: { chunks: ChunkMeta[]; numRows: number }[] = [];
-  for (let g = 0; g < plans.length; g++) {
-    const chunks: ChunkMeta[] = [];
-    const group = plans[g]!;
-    const groupRows = Math.min(numRows, groupStarts[g]! + rowGroupRows) - groupStarts[g]!;
-    for (let c = 0; c < dense.length; c++) {
-      const d = dense[c]!;
-      const optional = d.column.nullable;
-      const pages = group[c]!;
-      const offset = out.length;
-      let uncompressed = 0;
-      let compressed = 0;
-      for (const page of pages) {
-        const numValues = page.r1 - page.r0;
-        if (scratch === undefined) {
-          const head = writePageHeader(header, numValues, page.size, page.size);
-          out.ensure(head.length + page.size);
-          out.append(head);
-          const end = writeBody(out.buffer, out.length, d, optional, page);
-          if (end - out.length !== page.size) {
-            throw new Error(
-              `parquet page of '${d.column.name}' is ${end - out.length} bytes, planned ${page.size}`,
-            );
-          }
-          out.length = end;
-          uncompressed += head.length + page.size;
-          compressed += head.length + page.size;
-        } else {
-          if (scratch.length < page.size) scratch = Buffer.allocUnsafe(page.size);
-          writeBody(scratch, 0, d, optional, page);
-          const body = gzipSync(scratch.subarray(0, page.size), { level: gzipLevel });
-          const head = writePageHeader(header, numValues, page.size, body.length);
-          out.append(head);
-          out.append(body);
-          uncompressed += head.length + page.size;
-          compressed += head.length + body.length;
-        }
-      }
-      const first = pages[0];
-      const last = pages[pages.length - 1];
-      const d0 = first?.d0 ?? 0;
-      const d1 = last?.d1 ?? 0;
+  const denseAt = dense.map(() => 0);
+  let uncompressedBytes = MAGIC.length;
+  // No rows, no row groups (a row group with empty column chunks would have no pages).
+  for (let r0 = 0; r0 < numRows; r0 += rowGroupRows) {
+    const r1 = Math.min(numRows, r0 + rowGroupRows);
+    const groupPages: Page[][] = [];
+    const groupChunks: ChunkMeta[] = [];
+    dense.forEach((d, c) => {
+      const d0 = denseAt[c]!;
+      const columnPages = planPages(d, d.column.nullable, r0, r1, d0, pageBytes);
+      const d1 = columnPages[columnPages.length - 1]?.d1 ?? d0;
+      denseAt[c] = d1;
+      for (const page of columnPages) uncompressedBytes += PAGE_HEADER_MAX + page.size;
       const stats = rangeStats(d, d0, d1);
       mergeStats(d.column.type, summaries[c]!, stats);
-      chunks.push({
-        offset,
-        uncompressed,
-        compressed,
-        numValues: groupRows,
-        nullCount: groupRows - (d1 - d0),
+      groupPages.push(columnPages);
+      groupChunks.push({
+        offset: -1,
+        uncompressed: 0,
+        compressed: 0,
+        numValues: r1 - r0,
+        nullCount: r1 - r0 - (d1 - d0),
         stats,
       });
-    }
-    groupMeta.push({ chunks, numRows: groupRows });
+    });
+    pages.push(groupPages);
+    chunks.push(groupChunks);
+    groupRows.push(r1 - r0);
   }
+  return {
+    columns,
+    dense,
+    numRows,
+    compression,
+    gzipLevel,
+    pagesInFlight,
+    createdBy: options.createdBy ?? PARQUET_DEFAULTS.createdBy,
+    pages,
+    chunks,
+    groupRows,
+    summaries,
+    uncompressedBytes,
+  };
+}
 
-  // FileMetaData (parquet.thrift), then its length and the magic.
-  const footer = new CompactWriter(1024 + columns.length * 256 * groupMeta.length);
+/** One page to write, with the column chunk it belongs to. */
+interface PageJob {
+  readonly dense: Dense;
+  readonly page: Page;
+  readonly chunk: ChunkMeta;
+}
+
+/** The pages of a file in file order: row group by row group, column by column. */
+function* pageJobs(plan: FilePlan): Generator<PageJob> {
+  for (let g = 0; g < plan.pages.length; g++) {
+    for (let c = 0; c < plan.dense.length; c++) {
+      const chunk = plan.chunks[g]![c]!;
+      for (const page of plan.pages[g]![c]!) yield { dense: plan.dense[c]!, page, chunk };
+    }
+  }
+}
+
+/** Writes a page uncompressed, its body encoded straight into the output. */
+function appendPlainPage(out: Output, header: CompactWriter, job: PageJob): void {
+  const { dense, page, chunk } = job;
+  const head = writePageHeader(header, page.r1 - page.r0, page.size, page.size);
+  out.ensure(head.length + page.size);
+  if (chunk.offset < 0) chunk.offset = out.length;
+  out.append(head);
+  const end = writeBody(out.buffer, out.length, dense, dense.column.nullable, page);
+  if (end - out.length !== page.size) {
+    throw new Error(
+      `parquet page of '${dense.column.name}' is ${end - out.length} bytes, planned ${page.size}`,
+    );
+  }
+  out.length = end;
+  chunk.uncompressed += head.length + page.size;
+  chunk.compressed += head.length + page.size;
+}
+
+/** Appends a compressed page body under its header (sizes per parquet.thrift `PageHeader`). */
+function appendCompressedPage(
+  out: Output,
+  header: CompactWriter,
+  job: PageJob,
+  body: Uint8Array,
+): void {
+  const { page, chunk } = job;
+  const head = writePageHeader(header, page.r1 - page.r0, page.size, body.length);
+  if (chunk.offset < 0) chunk.offset = out.length;
+  out.append(head);
+  out.append(body);
+  chunk.uncompressed += head.length + page.size;
+  chunk.compressed += head.length + body.length;
+}
+
+/** The footer (FileMetaData, parquet.thrift), its length and the magic; then the result. */
+function finishFile(plan: FilePlan, out: Output): EncodedParquet {
+  const { columns, chunks } = plan;
+  const codec = plan.compression === 'gzip' ? Codec.GZIP : Codec.UNCOMPRESSED;
+  const footer = new CompactWriter(1024 + columns.length * 256 * chunks.length);
   footer.beginStruct();
   footer.i32(1, 1);
   footer.beginList(2, CompactType.STRUCT, columns.length + 1);
   footer.beginStruct().string(4, 'schema').i32(5, columns.length).endStruct();
   for (const column of columns) writeSchemaElement(footer, column);
-  footer.i64(3, numRows);
-  footer.beginList(4, CompactType.STRUCT, groupMeta.length);
-  for (const group of groupMeta) {
+  footer.i64(3, plan.numRows);
+  footer.beginList(4, CompactType.STRUCT, chunks.length);
+  chunks.forEach((group, g) => {
     footer.beginStruct();
     footer.beginList(1, CompactType.STRUCT, columns.length);
-    group.chunks.forEach((chunk, c) => writeChunk(footer, columns[c]!, codec, chunk));
+    group.forEach((chunk, c) => writeChunk(footer, columns[c]!, codec, chunk));
     footer.i64(
       2,
-      group.chunks.reduce((sum, chunk) => sum + chunk.uncompressed, 0),
+      group.reduce((sum, chunk) => sum + chunk.uncompressed, 0),
     );
-    footer.i64(3, group.numRows);
-    footer.i64(5, group.chunks[0]!.offset);
+    footer.i64(3, plan.groupRows[g]!);
+    footer.i64(5, group[0]!.offset);
     footer.i64(
       6,
-      group.chunks.reduce((sum, chunk) => sum + chunk.compressed, 0),
+      group.reduce((sum, chunk) => sum + chunk.compressed, 0),
     );
     footer.endStruct();
-  }
-  footer.string(6, options.createdBy ?? PARQUET_DEFAULTS.createdBy);
+  });
+  footer.string(6, plan.createdBy);
   // TYPE_ORDER for every column: min_value/max_value follow each type's sort order.
   footer.beginList(7, CompactType.STRUCT, columns.length);
   for (let c = 0; c < columns.length; c++)
@@ -920,14 +965,146 @@ export function encodeParquet(
   return {
     bytes: out.buffer.subarray(0, out.length),
     output: out.buffer,
-    numRows,
-    rowGroups: groupMeta.length,
-    pages: plans.reduce((sum, group) => sum + group.reduce((s, pages) => s + pages.length, 0), 0),
-    columns: summaries.map((s, c) => ({
-      nullCount: dense[c]!.nullCount,
+    numRows: plan.numRows,
+    rowGroups: chunks.length,
+    pages: plan.pages.reduce((sum, group) => sum + group.reduce((s, p) => s + p.length, 0), 0),
+    columns: plan.summaries.map((s, c) => ({
+      nullCount: plan.dense[c]!.nullCount,
       min: s.min,
       max: s.max,
       nanCount: s.nanCount,
     })),
   };
+}
+
+/** First guess of a gzip file's size (the output grows if needed). */
+function gzipOutputGuess(plan: FilePlan): number {
+  return Math.max(64 * 1024, Math.ceil(plan.uncompressedBytes / 4));
+}
+
+/**
+ * Encodes columns of equal length as a Parquet file, blocking: gzip pages are compressed on
+ * the calling thread. `encodeParquet` compresses them on the thread pool instead.
+ *
+ * @example
+ * const { bytes, columns } = encodeParquetSync([
+ *   { name: 'id', type: 'long', nullable: false, values: new BigInt64Array([1n, 2n]) },
+ *   { name: 'name', type: 'string', nullable: true, values: ['a', null] },
+ * ]);
+ */
+export function encodeParquetSync(
+  columns: readonly ParquetColumn[],
+  options: ParquetWriteOptions = {},
+): EncodedParquet {
+  return encodePlanSync(planFile(columns, options), options.output);
+}
+
+function encodePlanSync(plan: FilePlan, output: Buffer | undefined): EncodedParquet {
+  const gzip = plan.compression === 'gzip';
+  const out = new Output(gzip ? gzipOutputGuess(plan) : plan.uncompressedBytes + 4096, output);
+  out.append(MAGIC);
+  const header = new CompactWriter(64);
+  let scratch = EMPTY_BUFFER;
+  for (const job of pageJobs(plan)) {
+    if (!gzip) {
+      appendPlainPage(out, header, job);
+      continue;
+    }
+    const { size } = job.page;
+    if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, PAGE_BUFFER_BYTES));
+    writeBody(scratch, 0, job.dense, job.dense.column.nullable, job.page);
+    appendCompressedPage(
+      out,
+      header,
+      job,
+      gzipSync(scratch.subarray(0, size), gzipOptions(plan, size)),
+    );
+  }
+  return finishFile(plan, out);
+}
+
+const gzipAsync = promisify(gzip);
+const EMPTY_BUFFER = Buffer.alloc(0);
+
+/** A page buffer of the default page size plus room for definition levels. */
+const PAGE_BUFFER_BYTES = PARQUET_DEFAULTS.pageBytes + 64 * 1024;
+/** Page buffers kept between files (they are reused, not faulted in afresh per page). */
+const sparePageBuffers: Buffer[] = [];
+const MAX_SPARE_PAGE_BUFFERS = 16;
+
+function takePageBuffer(size: number): Buffer {
+  if (size > PAGE_BUFFER_BYTES) return Buffer.allocUnsafe(size);
+  return sparePageBuffers.pop() ?? Buffer.allocUnsafe(PAGE_BUFFER_BYTES);
+}
+
+function releasePageBuffer(buffer: Buffer): void {
+  if (buffer.length === PAGE_BUFFER_BYTES && sparePageBuffers.length < MAX_SPARE_PAGE_BUFFERS) {
+    sparePageBuffers.push(buffer);
+  }
+}
+
+function gzipOptions(plan: FilePlan, size: number): ZlibOptions {
+  // One output chunk for a page that compresses at least 4:1 (the usual case for telemetry):
+  // each chunk of an async zlib call is a round trip between the thread pool and this thread.
+  return { level: plan.gzipLevel, chunkSize: Math.max(64 * 1024, Math.ceil(size / 4)) };
+}
+
+/** A page being compressed on the thread pool. */
+interface PendingPage {
+  readonly job: PageJob;
+  readonly input: Buffer;
+  readonly body: Promise<Buffer>;
+}
+
+/**
+ * Encodes columns of equal length as a Parquet file. With gzip, this thread encodes each page
+ * into a buffer of its own and node:zlib compresses up to `pagesInFlight` pages at a time on
+ * libuv's thread pool (another core) while this thread encodes the next ones and, when it
+ * waits, serves the event loop; pages are appended in file order as they finish. Uncompressed
+ * files are encoded as by `encodeParquetSync`. The column values must stay unchanged until the
+ * promise settles.
+ *
+ * @example
+ * const { bytes, columns } = await encodeParquet(
+ *   [
+ *     { name: 'id', type: 'long', nullable: false, values: new BigInt64Array([1n, 2n]) },
+ *     { name: 'name', type: 'string', nullable: true, values: ['a', null] },
+ *   ],
+ *   { compression: 'gzip' },
+ * );
+ */
+export async function encodeParquet(
+  columns: readonly ParquetColumn[],
+  options: ParquetWriteOptions = {},
+): Promise<EncodedParquet> {
+  const plan = planFile(columns, options);
+  if (plan.compression !== 'gzip') return encodePlanSync(plan, options.output);
+  const out = new Output(gzipOutputGuess(plan), options.output);
+  out.append(MAGIC);
+  const header = new CompactWriter(64);
+  const queue: PendingPage[] = [];
+  const appendOldest = async (): Promise<void> => {
+    const pending = queue[0]!;
+    const body = await pending.body;
+    queue.shift();
+    releasePageBuffer(pending.input);
+    appendCompressedPage(out, header, pending.job, body);
+  };
+  try {
+    for (const job of pageJobs(plan)) {
+      if (queue.length >= plan.pagesInFlight) await appendOldest();
+      const { size } = job.page;
+      const input = takePageBuffer(size);
+      writeBody(input, 0, job.dense, job.dense.column.nullable, job.page);
+      const body = gzipAsync(input.subarray(0, size), gzipOptions(plan, size));
+      // Observed in file order by appendOldest, or by the cleanup below on failure.
+      body.catch(() => undefined);
+      queue.push({ job, input, body });
+    }
+    while (queue.length > 0) await appendOldest();
+  } finally {
+    // On failure, zlib may still read page buffers: let it finish before they are dropped.
+    if (queue.length > 0) await Promise.allSettled(queue.map((pending) => pending.body));
+  }
+  return finishFile(plan, out);
 }

@@ -28,10 +28,15 @@ export const BRONZE_SCHEMA = {
 
 export const BRONZE_PARTITION_COLUMNS = ['ingest_date'] as const;
 
-/** Properties of a new bronze table: appends only; a checkpoint every 20 commits. */
+/**
+ * Properties of a new bronze table: appends only; a checkpoint every 20 commits; gzip pages
+ * (~18× smaller than uncompressed bronze, compressed on the thread pool, so ingest does not
+ * slow down: docs/benchmarks.md, "ingest").
+ */
 export const BRONZE_TABLE_PROPERTIES = {
   'delta.appendOnly': 'true',
   'delta.checkpointInterval': '20',
+  'pitwall.parquet.compression': 'gzip',
 } as const;
 
 const APP_ID_PREFIX = 'pitwall-bronze';
