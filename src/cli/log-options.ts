@@ -58,34 +58,42 @@ export function parseTopicOption(option: string, text: string): string {
 }
 
 /**
- * Validates the log flags for a log of kind `source`; flags of the other kind are refused
- * (`--brokers needs --sink kafka`). Kafka settings come from `PITWALL_KAFKA_*` in `env`
- * with `--brokers` winning.
+ * The log a command connects to: `--log-dir` for `local`, Kafka settings from
+ * `PITWALL_KAFKA_*` in `env` with `--brokers` winning for `kafka`. The other kind's flag is
+ * refused (`--brokers needs --source kafka`).
  */
+export function parseLogConnection(
+  source: LogSource,
+  raw: Pick<RawLogOptions, 'logDir' | 'brokers'>,
+  selector: '--sink' | '--source',
+  env: Readonly<Record<string, string | undefined>>,
+): LogConnection {
+  if (source !== 'local' && raw.logDir !== undefined)
+    throw new UsageError(`--log-dir needs ${selector} local`);
+  if (source !== 'kafka' && raw.brokers !== undefined)
+    throw new UsageError(`--brokers needs ${selector} kafka`);
+  if (source === 'kafka')
+    return { source, kafka: kafkaSettingsFromEnv(env, { brokers: raw.brokers }) };
+  const dir = raw.logDir ?? LOG_OPTION_DEFAULTS.logDir;
+  if (dir.trim() === '') throw invalidOption('--log-dir', 'a folder path', dir);
+  return { source, dir };
+}
+
+/** Validates the log flags and the topic for a log of kind `source` (see parseLogConnection). */
 export function parseLogTarget(
   source: LogSource,
   raw: RawLogOptions,
   selector: '--sink' | '--source',
   env: Readonly<Record<string, string | undefined>>,
 ): LogTarget {
-  const d = LOG_OPTION_DEFAULTS;
-  if (source !== 'local' && raw.logDir !== undefined)
-    throw new UsageError(`--log-dir needs ${selector} local`);
-  if (source !== 'kafka' && raw.brokers !== undefined)
-    throw new UsageError(`--brokers needs ${selector} kafka`);
-  const topic = parseTopicOption('--topic', raw.topic ?? d.topic);
+  const connection = parseLogConnection(source, raw, selector, env);
+  const topic = parseTopicOption('--topic', raw.topic ?? LOG_OPTION_DEFAULTS.topic);
   const partitions = parseIntegerOption(
     '--partitions',
-    raw.partitions ?? d.partitions,
+    raw.partitions ?? LOG_OPTION_DEFAULTS.partitions,
     PARTITION_LIMITS,
   );
-  if (source === 'local') {
-    const dir = raw.logDir ?? d.logDir;
-    if (dir.trim() === '') throw invalidOption('--log-dir', 'a folder path', dir);
-    return { connection: { source, dir }, topic, partitions };
-  }
-  const kafka = kafkaSettingsFromEnv(env, { brokers: raw.brokers });
-  return { connection: { source, kafka }, topic, partitions };
+  return { connection, topic, partitions };
 }
 
 /** Refuses log flags for a command writing to a file instead (`--topic needs --sink local or kafka`). */

@@ -2,8 +2,7 @@
 // live here once and also feed the help text.
 import { UsageError } from '../../errors.js';
 import { LOG_SOURCES, type LogConnection, type LogSource } from '../../log/connect.js';
-import { kafkaSettingsFromEnv } from '../../log/kafka/settings.js';
-import { LOG_OPTION_DEFAULTS, parseTopicOption } from '../log-options.js';
+import { LOG_OPTION_DEFAULTS, parseLogConnection, parseTopicOption } from '../log-options.js';
 import { invalidOption, parseChoiceOption, parseIntegerOption, type Range } from '../options.js';
 
 export const INGEST_DEFAULTS = {
@@ -74,10 +73,7 @@ export function parseIngestOptions(
 ): IngestSettings {
   const d = INGEST_DEFAULTS;
   const source: LogSource = parseChoiceOption('--source', raw.source ?? d.source, LOG_SOURCES);
-  if (source !== 'local' && raw.logDir !== undefined)
-    throw new UsageError('--log-dir needs --source local');
-  if (source !== 'kafka' && raw.brokers !== undefined)
-    throw new UsageError('--brokers needs --source kafka');
+  const connection = parseLogConnection(source, raw, '--source', env);
   const topics = [...new Set((raw.topic ?? [d.topic]).map((t) => parseTopicOption('--topic', t)))];
   const group = raw.group ?? d.group;
   if (!GROUP_ID.test(group))
@@ -110,12 +106,6 @@ export function parseIngestOptions(
     raw.sessionTimeoutMs ?? d.sessionTimeoutMs,
     L.sessionTimeoutMs,
   );
-  let connection: LogConnection;
-  if (source === 'local') {
-    connection = { source, dir: nonEmptyPath('--log-dir', raw.logDir ?? d.logDir) };
-  } else {
-    connection = { source, kafka: kafkaSettingsFromEnv(env, { brokers: raw.brokers }) };
-  }
   return {
     connection,
     topics,
