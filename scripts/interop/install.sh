@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Delta Lake peers of `npm run test:interop`: delta-rs (`deltalake`) and Spark
-# with Delta (`pyspark` + `delta-spark`), pinned in scripts/interop/requirements.txt, into a
-# Python venv under .cache/interop/venv; then starts Spark once so Ivy fetches Delta's jars
-# from Maven Central into .cache/interop/ivy, and records everything the tests need in
+# Installs the peers of `npm run test:interop`: delta-rs (`deltalake`) and Spark with Delta
+# (`pyspark` + `delta-spark`), pinned in scripts/interop/requirements.txt, into a Python venv
+# under .cache/interop/venv; MLflow and scikit-learn (scripts/interop/requirements-ml.txt)
+# into a second venv, .cache/interop/ml-venv; then starts Spark once so Ivy fetches Delta's
+# jars from Maven Central into .cache/interop/ivy, and records everything the tests need in
 # .cache/interop/env.json. The tests then run offline. Idempotent: a second run only
 # checks versions and files. Needs Python 3.10+ (with venv) and Java 17+.
 #
@@ -34,6 +35,9 @@ SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPTS/../.." && pwd)"
 ROOT="${PITWALL_INTEROP_DIR:-$REPO_ROOT/.cache/interop}"
 VENV="$ROOT/venv"
+ML_VENV="$ROOT/ml-venv"
+ML_REQUIREMENTS="$SCRIPTS/requirements-ml.txt"
+ML_PY="$ML_VENV/bin/python"
 IVY="$ROOT/ivy"
 ENV_FILE="$ROOT/env.json"
 REQUIREMENTS="$SCRIPTS/requirements.txt"
@@ -58,7 +62,7 @@ java_version=$("$java_bin" -version 2>&1 | sed -n 's/.*version "\([0-9][0-9]*\).
 mkdir -p "$ROOT"
 if [[ $force == 1 ]]; then
   say "--force: removing $VENV, $IVY and $ENV_FILE"
-  rm -rf "$VENV" "$IVY" "$ENV_FILE"
+  rm -rf "$VENV" "$ML_VENV" "$IVY" "$ENV_FILE"
 fi
 
 # --- venv ----------------------------------------------------------------------------------
@@ -88,6 +92,28 @@ else
 fi
 versions=$("$PY" "$PEER" versions) || die "the venv's Python cannot run $PEER"
 
+# --- the ML venv (MLflow, scikit-learn) ----------------------------------------------------
+if [[ ! -x "$ML_PY" ]]; then
+  say "creating venv ${ML_VENV#"$REPO_ROOT"/}"
+  rm -rf "$ML_VENV"
+  "$base_python" -m venv "$ML_VENV" || die "'$base_python -m venv' failed for $ML_VENV"
+fi
+ml_wanted=$(grep -Ev '^\s*(#|$)' "$ML_REQUIREMENTS" | tr -d ' ' | tr 'A-Z_' 'a-z-' | sort)
+ml_installed=$("$ML_PY" -m pip list --format=freeze --disable-pip-version-check 2>/dev/null | tr 'A-Z_' 'a-z-' | sort || true)
+ml_missing=$(comm -23 <(echo "$ml_wanted") <(echo "$ml_installed"))
+if [[ -n "$ml_missing" ]]; then
+  say "pip installing the ML peers ($(echo "$ml_missing" | tr '\n' ' ')) (about two minutes)"
+  log="$ROOT/pip-install-ml.log"
+  if ! "$ML_PY" -m pip install --disable-pip-version-check --no-input -r "$ML_REQUIREMENTS" >"$log" 2>&1; then
+    tail -n 25 "$log" >&2
+    die "pip install -r scripts/interop/requirements-ml.txt failed (full log: $log)"
+  fi
+else
+  say "ML peers: all $(echo "$ml_wanted" | wc -l | tr -d ' ') pins already installed"
+fi
+ml_versions=$("$ML_PY" -c 'import json, mlflow, sklearn; print(json.dumps({"mlflow": mlflow.__version__, "scikit-learn": sklearn.__version__}))') ||
+  die "the ML venv cannot import mlflow and sklearn"
+
 # --- Delta jars for Spark --------------------------------------------------------------------
 # Reuse the recorded jars when env.json matches these versions and every jar is still there.
 jars=""
@@ -95,7 +121,8 @@ if [[ -f "$ENV_FILE" ]]; then
   jars=$("$PY" - "$ENV_FILE" "$versions" <<'EOF'
 import json, os, sys
 env = json.load(open(sys.argv[1]))
-ok = env.get("versions") == json.loads(sys.argv[2]) and env.get("jars") and all(
+recorded = env.get("versions") or {}
+ok = all(recorded.get(k) == v for k, v in json.loads(sys.argv[2]).items()) and env.get("jars") and all(
     os.path.isfile(j) for j in env["jars"])
 print(json.dumps(env["jars"]) if ok else "")
 EOF
@@ -114,12 +141,13 @@ else
 fi
 
 # --- env.json --------------------------------------------------------------------------------
-"$PY" - "$ENV_FILE" "$PY" "$versions" "$jars" "$java_version" <<'EOF'
+"$PY" - "$ENV_FILE" "$PY" "$versions" "$jars" "$java_version" "$ML_PY" "$ml_versions" <<'EOF'
 import json, os, sys
-path, python, versions, jars, java = sys.argv[1:]
+path, python, versions, jars, java, ml_python, ml_versions = sys.argv[1:]
 env = {
     "python": python,
-    "versions": json.loads(versions),
+    "ml_python": ml_python,
+    "versions": {**json.loads(versions), **json.loads(ml_versions)},
     "java": java,
     "jars": json.loads(jars),
 }
@@ -129,5 +157,5 @@ with open(tmp, "w") as f:
 os.replace(tmp, path)
 EOF
 
-summary=$(echo "$versions" | "$PY" -c 'import json,sys; v=json.load(sys.stdin); print(", ".join(f"{k} {v[k]}" for k in v))')
+summary=$("$PY" -c 'import json,sys; v=json.load(open(sys.argv[1]))["versions"]; print(", ".join(f"{k} {v[k]}" for k in v))' "$ENV_FILE")
 say "ready in $(($(date +%s) - start)) s: $summary, Java $java_version (${ENV_FILE#"$REPO_ROOT"/})"
