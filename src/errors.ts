@@ -54,6 +54,8 @@ export const ERROR_CODES = {
   logUnavailable: 'PITWALL_ERR_LOG_UNAVAILABLE',
   /** A pipeline run failed a check it must pass (row reconciliation, a missing input table, a layer's gate). */
   pipeline: 'PITWALL_ERR_PIPELINE',
+  /** A dataset, model, training or tracking call got input it cannot use (empty split, bad model file, unknown run). */
+  ml: 'PITWALL_ERR_ML',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -211,6 +213,14 @@ export class PipelineError extends PitwallError {
   constructor(message: string, options?: PitwallErrorOptions) {
     super(ERROR_CODES.pipeline, message, options);
     this.name = 'PipelineError';
+  }
+}
+
+/** A machine-learning step failed on its input: a dataset, a model file, a training call. */
+export class MlError extends PitwallError {
+  constructor(message: string, options?: PitwallErrorOptions) {
+    super(ERROR_CODES.ml, message, options);
+    this.name = 'MlError';
   }
 }
 

@@ -1,0 +1,2 @@
+// Datasets for training: gold → train/test Parquet split by session.
+export * from './build-dataset.js';
