@@ -54,8 +54,22 @@ export const ERROR_CODES = {
   logUnavailable: 'PITWALL_ERR_LOG_UNAVAILABLE',
   /** A pipeline run failed a check it must pass (row reconciliation, a missing input table, a layer's gate). */
   pipeline: 'PITWALL_ERR_PIPELINE',
+  /** A data-quality expectation suite file is unreadable or does not match the suite format; the message names the file and path. */
+  dqSuite: 'PITWALL_ERR_DQ_SUITE',
   /** A dataset, model, training or tracking call got input it cannot use (empty split, bad model file, unknown run). */
   ml: 'PITWALL_ERR_ML',
+  /** A tracking or registry call got a bad name, key, value, URI or state (MLflow's INVALID_PARAMETER_VALUE). */
+  trackingInvalidArgument: 'PITWALL_ERR_TRACKING_INVALID_ARGUMENT',
+  /** The experiment, run, registered model, model version, alias or artifact does not exist. */
+  trackingNotFound: 'PITWALL_ERR_TRACKING_NOT_FOUND',
+  /** An experiment or registered model with that name already exists. */
+  trackingAlreadyExists: 'PITWALL_ERR_TRACKING_ALREADY_EXISTS',
+  /** The tracking server refused the credentials (HTTP 401 or 403). */
+  trackingUnauthorized: 'PITWALL_ERR_TRACKING_UNAUTHORIZED',
+  /** The tracking server could not be reached, or kept answering 408/429/5xx after retries; `canRetry` is true. */
+  trackingUnavailable: 'PITWALL_ERR_TRACKING_UNAVAILABLE',
+  /** Any other tracking failure: a server error MLflow names in `mlflowErrorCode`, an unreadable local store. */
+  tracking: 'PITWALL_ERR_TRACKING',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -216,11 +230,51 @@ export class PipelineError extends PitwallError {
   }
 }
 
+/** An expectation suite file (`expectations/*.yml`) is unreadable or malformed. */
+export class ExpectationSuiteError extends PitwallError {
+  constructor(message: string, options?: PitwallErrorOptions) {
+    super(ERROR_CODES.dqSuite, message, options);
+    this.name = 'ExpectationSuiteError';
+  }
+}
+
+/** A setting (environment variable or `.env` line) is malformed; the message names it. */
+export class ConfigError extends PitwallError {
+  constructor(message: string, options?: PitwallErrorOptions) {
+    super(ERROR_CODES.config, message, options);
+    this.name = 'ConfigError';
+  }
+}
+
 /** A machine-learning step failed on its input: a dataset, a model file, a training call. */
 export class MlError extends PitwallError {
   constructor(message: string, options?: PitwallErrorOptions) {
     super(ERROR_CODES.ml, message, options);
     this.name = 'MlError';
+  }
+}
+
+/** The codes a {@link TrackingError} may carry: those of tracking and the registry (`PITWALL_ERR_TRACKING*`). */
+export type TrackingErrorCode = Extract<ErrorCode, `PITWALL_ERR_TRACKING${string}`>;
+
+/**
+ * A failure of MLflow-compatible tracking or the model registry, local store or server.
+ * `mlflowErrorCode` and `httpStatus` keep what a server answered (`RESOURCE_DOES_NOT_EXIST`, 404).
+ */
+export class TrackingError extends PitwallError {
+  declare readonly code: TrackingErrorCode;
+  readonly mlflowErrorCode: string | undefined;
+  readonly httpStatus: number | undefined;
+
+  constructor(
+    code: TrackingErrorCode,
+    message: string,
+    options: PitwallErrorOptions & { mlflowErrorCode?: string; httpStatus?: number } = {},
+  ) {
+    super(code, message, options);
+    this.name = 'TrackingError';
+    this.mlflowErrorCode = options.mlflowErrorCode;
+    this.httpStatus = options.httpStatus;
   }
 }
 

@@ -13,7 +13,11 @@ export const EXIT_CODES = {
 } as const;
 
 /** Errors the user fixes by changing what they typed. */
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set([ERROR_CODES.usage, ERROR_CODES.scenario]);
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set([
+  ERROR_CODES.usage,
+  ERROR_CODES.scenario,
+  ERROR_CODES.config,
+]);
 
 /** Commander's codes for help and version output, which are not errors. */
 const HELP_CODES: ReadonlySet<string> = new Set([

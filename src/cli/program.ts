@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { PACKAGE_ROOT } from '../paths.js';
 import { registerCars } from './commands/cars.js';
+import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDrivers } from './commands/drivers.js';
 import { registerIngest } from './commands/ingest.js';
@@ -46,5 +47,6 @@ export function createProgram(context: CliContext): Command {
   registerIngest(program, context);
   registerLake(program, context);
   registerPipeline(program, context);
+  registerConfig(program, context);
   return program;
 }
