@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDrivers } from './commands/drivers.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerLake } from './commands/lake.js';
+import { registerModels } from './commands/models.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerReplay } from './commands/replay.js';
 import { registerScenario } from './commands/scenario.js';
@@ -46,6 +47,7 @@ export function createProgram(context: CliContext): Command {
   registerScenario(program, context);
   registerIngest(program, context);
   registerLake(program, context);
+  registerModels(program, context);
   registerPipeline(program, context);
   registerConfig(program, context);
   return program;
