@@ -13,3 +13,5 @@ export {
 export { parseDuration, formatDuration } from './duration.js';
 export * as lake from './lake/index.js';
 export * as log from './log/index.js';
+export * as ml from './ml/index.js';
+export { RandomForestClassifier, featureMatrix, type FeatureMatrix } from './ml/forest/index.js';

@@ -3,8 +3,20 @@
 -- `silver_parsed`, one row per bronze row, with typed columns and `reasons`: '' for a
 -- valid event, else the comma-separated quarantine reason codes in precedence order.
 -- Double-brace slots are generated from the field table in src/pipeline/silver/fields.ts.
--- Deviations from Spark SQL: json_extract with a list of paths (Spark: from_json with a
--- schema of strings), try(), decode(BLOB) (Spark: CAST(value AS STRING)), starts_with.
+--
+-- Two tiers (docs/pipeline.md, "Performance"):
+--   1. Fast path, for telemetry: one json_transform of the document into a struct (one
+--      parse), numbers cast from their JSON text, then the general path's checks as positive
+--      tests on the same values. A row takes it only when the general path would find it
+--      valid with the same values; any other row (a missing or null field, a wrong type, any
+--      failed check) is left for tier 2, so the fast path never decides a reason code.
+--   2. General path, for every other row (session events, broken input, dropouts): the JSON
+--      text of every path with json_extract, typed checks per field, every reason code.
+-- try() turns a malformed document's error into NULL; DuckDB then redoes the failing chunk
+-- row by row, which costs time only on input with malformed JSON.
+-- Deviations from Spark SQL: json_transform (Spark: from_json with a schema), json_extract
+-- with a list of paths (Spark: from_json with a schema of strings), try(), decode(BLOB)
+-- (Spark: CAST(value AS STRING)), starts_with, s[2:-2] (Spark: substring).
 CREATE OR REPLACE TEMP TABLE silver_parsed AS
 WITH src AS (
   SELECT
@@ -14,9 +26,72 @@ WITH src AS (
     ingest_time,
     value,
     value_size,
+    value_class,
+    -- bronze's value_class says the bytes look like a v1 object and are valid UTF-8.
+    CASE
+      WHEN {{fast_enabled}} AND value_class = 'schema_v1' THEN try(json_transform(try(decode(value)), '{{fast_structure}}'))
+    END AS t
+  FROM bronze_new
+),
+typed AS (
+  SELECT
+    *,
+    {{fast_values}}
+  FROM src
+),
+fast AS (
+  SELECT
+    *,
+    TRY_CAST(s_event_time AS TIMESTAMP WITH TIME ZONE) AS f_event_time
+  FROM typed
+),
+tiered AS (
+  SELECT
+    *,
+    coalesce(
+      {{fast_checks}}
+      AND f_event_time <= ingest_time + INTERVAL '{{max_future_seconds}}' SECOND
+      AND f_event_time >= ingest_time - INTERVAL '{{max_past_days}}' DAY,
+      false
+    ) AS is_fast
+  FROM fast
+)
+SELECT
+  bronze_topic,
+  bronze_partition,
+  bronze_offset,
+  ingest_time,
+  value_size,
+  -- NULL marks a row for the general path (statement 2), which replaces it.
+  CASE WHEN is_fast THEN '' END AS reasons,
+  CASE WHEN is_fast THEN '' END AS reason,
+  CAST(NULL AS VARCHAR) AS fields,
+  CASE WHEN NOT is_fast THEN value END AS value,
+  CASE WHEN NOT is_fast THEN value_class END AS value_class,
+  'telemetry' AS event_type,
+  s_session_id AS session_id,
+  s_vehicle_id AS vehicle_id,
+  TRY_CAST(CAST(t.seq AS VARCHAR) AS BIGINT) AS seq,
+  s_event_id AS event_id,
+  f_event_time AS event_time,
+  CAST(f_event_time AS DATE) AS event_date,
+  {{fast_output_columns}},
+  {{no_session_columns}}
+FROM tiered;
+
+CREATE OR REPLACE TEMP TABLE silver_slow AS
+WITH src AS (
+  SELECT
+    bronze_topic,
+    bronze_partition,
+    bronze_offset,
+    ingest_time,
+    value,
+    value_size,
     -- bronze's value_class says the bytes are JSON-like and valid UTF-8; others are unparseable.
     CASE WHEN value_class IN ('schema_v1', 'other_json') THEN try(decode(value)) END AS doc
-  FROM bronze_new
+  FROM silver_parsed
+  WHERE reasons IS NULL
 ),
 extracted AS (
   -- One parse per row: the JSON text of every envelope and signal path; NULL when not JSON.
@@ -114,4 +189,10 @@ SELECT
   t_event_time AS event_time,
   CAST(t_event_time AS DATE) AS event_date,
   {{output_columns}}
-FROM checked
+FROM checked;
+
+DELETE FROM silver_parsed WHERE reasons IS NULL;
+
+INSERT INTO silver_parsed BY NAME SELECT * FROM silver_slow;
+
+DROP TABLE silver_slow;

@@ -7,14 +7,21 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { registerCars } from './commands/cars.js';
 import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDq } from './commands/dq.js';
 import { registerDrivers } from './commands/drivers.js';
+import { registerEvaluate } from './commands/evaluate.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerLake } from './commands/lake.js';
+import { registerMl } from './commands/ml.js';
+import { registerMlDataset } from './commands/ml-dataset.js';
 import { registerModels } from './commands/models.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerReplay } from './commands/replay.js';
 import { registerScenario } from './commands/scenario.js';
+import { registerScore } from './commands/score.js';
+import { registerServe } from './commands/serve.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerTrain } from './commands/train.js';
 import type { CliContext } from './context.js';
 
 function packageVersion(): string {
@@ -47,8 +54,14 @@ export function createProgram(context: CliContext): Command {
   registerScenario(program, context);
   registerIngest(program, context);
   registerLake(program, context);
+  registerMlDataset(registerMl(program, context), context);
   registerModels(program, context);
   registerPipeline(program, context);
+  registerScore(program, context);
+  registerDq(program, context);
+  registerTrain(program, context);
+  registerEvaluate(program, context);
+  registerServe(program, context);
   registerConfig(program, context);
   return program;
 }

@@ -118,12 +118,13 @@ describe('main: usage errors', () => {
       ['scenario', 'validate'],
       /missing required argument 'file'/,
     ],
-    ['demo to stdout', ['demo', '--out', '-'], /demo writes a file/],
+    ['demo with an unknown option', ['demo', '--out', '-'], /unknown option '--out'/],
     [
       'demo --vehicles 0',
       ['demo', '--vehicles', '0'],
-      /--vehicles must be an integer between 1 and 100000/,
+      /--vehicles must be an integer between 1 and 1000/,
     ],
+    ['demo --session too short', ['demo', '--session', '5s'], /--session/],
   ];
   for (const [name, args, pattern] of cases) {
     test(name, async () => {

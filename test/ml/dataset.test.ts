@@ -6,6 +6,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DeltaTable } from '../../src/lake/index.js';
 import { buildDataset, splitSessions } from '../../src/ml/dataset/index.js';
+import { runMain } from '../cli/helpers.js';
 import { GOLD_TABLES, goldSchema } from '../../src/pipeline/gold/index.js';
 import { FEATURES } from '../../src/pipeline/gold/feature-spec.js';
 
@@ -138,5 +139,26 @@ describe('ml dataset', () => {
       buildDataset({ lakeRoot: lake, outDir: 'x', testFraction: 1 }),
       /between 0 and 1/,
     );
+  });
+
+  it('pitwall ml dataset prints the split and validates its options', async (t) => {
+    const lake = await goldLake(t, 5);
+    const out = path.join(lake, 'ds');
+    const ok = await runMain([
+      'ml',
+      'dataset',
+      '--lake',
+      lake,
+      '--out',
+      out,
+      '--seed',
+      '1',
+      '--quiet',
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /aggressive\s+4\s+\d+\s+1\s+\d+/);
+    const bad = await runMain(['ml', 'dataset', '--lake', lake, '--test-fraction', '1.5']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--test-fraction must be a number between 0.01 and 0.99/);
   });
 });

@@ -49,8 +49,10 @@ describe('pitwall pipeline run', () => {
     );
     assert.match(
       lines[2]!,
-      /^silver\s+[\d,]+\s+[\d,]+\s+0\s+[\d,]+\s+-\s+\S+s\s+bronze v-1\.\.v\d+/,
+      /^silver\s+[\d,]+\s+[\d,]+\s+0\s+[\d,]+\s+[\d,]+\/[\d,]+\s+\S+s\s+bronze v-1\.\.v\d+/,
     );
+    // The data-quality gate ran (expectations passed/total) and wrote its data docs.
+    assert.match(run.stdout, /^data docs: .+index\.html$/m);
     assert.match(run.stderr, /silver: done in/);
 
     const json = await runMain([

@@ -1,6 +1,7 @@
 // `pitwall pipeline run`: bronze → silver → gold over the lake, with a progress line per
-// step and a summary table at the end.
+// step, a summary table at the end and the path of the data docs the quality gate wrote.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { IoError } from '../../errors.js';
 import type { LayerName, LayerReport } from '../../pipeline/run.js';
@@ -15,12 +16,14 @@ const EXAMPLES = `
 Examples:
   pitwall pipeline run                       # silver then gold, only what bronze added since the last run
   pitwall pipeline run --layers silver       # one layer
-  pitwall pipeline run --full-refresh        # rebuild from the whole of bronze`;
+  pitwall pipeline run --full-refresh        # rebuild from the whole of bronze
+  pitwall pipeline run --expectations ./my-suites   # the data-quality gate with other suites`;
 
 interface RawRunOptions {
   layers?: string;
   lake?: string;
   fullRefresh?: boolean;
+  expectations?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -51,6 +54,23 @@ function expectations(report: LayerReport): string {
     : `${formatCount(report.expectations.passed)}/${formatCount(report.expectations.passed + report.expectations.failed)}`;
 }
 
+/** Silver and gold with the data-quality suites of `dir` instead of the shipped ones. */
+async function layersWithSuites(dir: string) {
+  const { loadSuites } = await import('../../pipeline/dq/suite.js');
+  const { createSilverLayer } = await import('../../pipeline/silver/silver-layer.js');
+  const { createGoldLayer } = await import('../../pipeline/gold/build-gold.js');
+  // Loaded once here, so a bad suite file stops the run before any layer starts.
+  const dq = { suites: loadSuites(dir) };
+  return { silver: createSilverLayer({ dq }), gold: createGoldLayer({ dq }) };
+}
+
+/** The data docs index the run's quality gate wrote (`<lake>/dq/docs/index.html`), if any. */
+async function dataDocsIndex(root: string): Promise<string | undefined> {
+  const { dataDocsDir } = await import('../../pipeline/dq/data-docs.js');
+  const index = path.resolve(dataDocsDir(root), 'index.html');
+  return existsSync(index) ? index : undefined;
+}
+
 /** Registers `pipeline` and its subcommands on `program`. */
 export function registerPipeline(program: Command, context: CliContext): void {
   const pipeline = program
@@ -62,6 +82,10 @@ export function registerPipeline(program: Command, context: CliContext): void {
     .option('--layers <list>', `layers to run: ${LAYERS.join(',')} (default: all)`)
     .option('--lake <dir>', `lake root (default: ${DEFAULT_LAKE})`)
     .option('--full-refresh', 'rebuild the layers from all of their input')
+    .option(
+      '--expectations <dir>',
+      'folder of expectation suite files for the data-quality gate (default: the shipped expectations/)',
+    )
     .option('--json', 'print the summary as JSON on stdout')
     .option('--quiet', 'no progress lines on stderr')
     .addHelpText('after', EXAMPLES)
@@ -73,9 +97,16 @@ export function registerPipeline(program: Command, context: CliContext): void {
       if (!existsSync(root)) {
         throw new IoError(`no lake at ${root} (fill bronze with: pitwall ingest)`);
       }
+      if (options.expectations !== undefined && options.expectations.trim() === '') {
+        throw invalidOption('--expectations', 'a folder of suite files', options.expectations);
+      }
       const { io } = context;
       const quiet = options.quiet === true;
       const { runPipeline } = await import('../../pipeline/run.js');
+      const implementations =
+        options.expectations === undefined
+          ? undefined
+          : await layersWithSuites(options.expectations);
       const controller = new AbortController();
       const onSignal = (): void => controller.abort();
       process.once('SIGINT', onSignal);
@@ -86,6 +117,7 @@ export function registerPipeline(program: Command, context: CliContext): void {
           layers,
           fullRefresh: options.fullRefresh === true,
           signal: controller.signal,
+          ...(implementations === undefined ? {} : { implementations }),
           onProgress: (layer, message) => {
             if (!quiet) writeLine(io.stderr, `${layer}: ${message}`);
           },
@@ -100,8 +132,11 @@ export function registerPipeline(program: Command, context: CliContext): void {
             );
           },
         });
+        const docs = summary.layers.some((r) => r.expectations !== undefined)
+          ? await dataDocsIndex(root)
+          : undefined;
         if (options.json === true) {
-          writeLine(io.stdout, JSON.stringify(summary, null, 2));
+          writeLine(io.stdout, JSON.stringify({ ...summary, dataDocs: docs ?? null }, null, 2));
           return;
         }
         writeLine(
@@ -120,6 +155,7 @@ export function registerPipeline(program: Command, context: CliContext): void {
             },
           ]),
         );
+        if (docs !== undefined) writeLine(io.stdout, `data docs: ${docs}`);
       } finally {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);

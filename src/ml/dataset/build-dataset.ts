@@ -48,7 +48,7 @@ export interface SplitSummary {
 
 export interface FeatureStats {
   readonly name: string;
-  /** Non-null values in the train split. */
+  /** Finite values in the train split (null and NaN count as missing). */
   readonly count: number;
   readonly nulls: number;
   readonly mean: number | null;
@@ -327,7 +327,15 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildD
 
       const aggregates = features.flatMap((f) => {
         const c = quoteIdentifier(f);
-        return [`count(${c})`, `avg(${c})`, `stddev_samp(${c})`, `min(${c})`, `max(${c})`];
+        // NaN (a statistic undefined for a window) counts as missing, like null.
+        const finite = `FILTER (WHERE isfinite(${c}))`;
+        return [
+          `count(${c}) ${finite}`,
+          `avg(${c}) ${finite}`,
+          `stddev_samp(${c}) ${finite}`,
+          `min(${c}) ${finite}`,
+          `max(${c}) ${finite}`,
+        ];
       });
       const statRow =
         (

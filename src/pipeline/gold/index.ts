@@ -14,8 +14,10 @@ export { OnlineFeatureComputer, type OnlineFeatureRow } from './online.js';
 export { GOLD_APP_IDS, GOLD_TABLES, goldSchema } from './schema.js';
 export {
   buildGold,
+  createGoldLayer,
   goldLayer,
   telemetryViewSql,
   type BuildGoldOptions,
   type BuildGoldResult,
+  type GoldLayerOptions,
 } from './build-gold.js';

@@ -1,5 +1,12 @@
 // The silver layer: parsed, validated, deduplicated telemetry with quarantine and audit.
-export { silverLayer, runSilver, reconcile, type SilverCounts } from './silver-layer.js';
+export {
+  silverLayer,
+  createSilverLayer,
+  runSilver,
+  reconcile,
+  type SilverCounts,
+  type SilverLayerOptions,
+} from './silver-layer.js';
 export {
   SILVER_APP_ID,
   SILVER_TABLES,

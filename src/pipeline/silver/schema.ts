@@ -15,7 +15,12 @@ export const SILVER_TABLES = {
 } as const;
 export type SilverTable = keyof typeof SILVER_TABLES;
 
-/** Quarantine reason codes, in precedence order (the first that applies is `reason`). */
+/**
+ * Quarantine reason codes, in precedence order (the first that applies is `reason`).
+ * `expectation_failed` is given by the data-quality gate to otherwise valid telemetry that
+ * failed an expectation marked `quarantine` (docs/data-quality.md); it is always alone, and
+ * `fields` then names the failed expectations as `suite/id`.
+ */
 export const REASON_CODES = [
   'unparseable',
   'unsupported_schema_version',
@@ -24,6 +29,7 @@ export const REASON_CODES = [
   'schema_violation',
   'out_of_range',
   'clock_skew',
+  'expectation_failed',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -1,7 +1,9 @@
 // The silver layer: new bronze rows → parsed, validated, deduplicated silver tables, all in
 // DuckDB. One run consumes the bronze versions after the one recorded in the silver tables'
 // `pitwall-silver` txn and commits each table with that txn, so output and progress land
-// together. See docs/pipeline.md for the contract and the policies.
+// together. The data-quality gate runs on each increment before anything is committed: rows
+// failing quarantine expectations go to quarantine, a failed critical expectation stops the
+// run. See docs/pipeline.md and docs/data-quality.md for the contract and the policies.
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PipelineError, TableNotFoundError } from '../../errors.js';
@@ -16,8 +18,21 @@ import {
   type StagedParquet,
 } from '../../lake/index.js';
 import { BRONZE_TABLE_PATH } from '../bronze/schema.js';
+import { DqGate, type DqOptions } from '../dq/gate.js';
+import { failingRowsSql, type DqBatch } from '../dq/evaluate.js';
+import type { ExpectationOutcome } from '../dq/model.js';
+import { snapshotColumnsSql } from '../dq/scan.js';
+import { quoteIdentifier } from '../../lake/schema.js';
 import type { LayerResult, PipelineContext, PipelineLayer } from '../layer.js';
-import { SILVER_APP_ID, SILVER_TABLE_SPECS, type SilverTable } from './schema.js';
+import {
+  SILVER_APP_ID,
+  SILVER_TABLE_SPECS,
+  SILVER_TABLES,
+  TELEMETRY_SCHEMA,
+  SESSIONS_SCHEMA,
+  type ReasonCode,
+  type SilverTable,
+} from './schema.js';
 import { modelSql, parseSql } from './sql.js';
 
 type Tables = Record<SilverTable, DeltaTable>;
@@ -95,6 +110,84 @@ export function reconcile(counts: SilverCounts, range: string): void {
   }
 }
 
+/** The quarantine reason of rows a quarantine expectation refused (docs/data-quality.md). */
+const EXPECTATION_FAILED: ReasonCode = 'expectation_failed';
+const COORDINATES = ['bronze_topic', 'bronze_partition', 'bronze_offset'] as const;
+const SAME_ROW = COORDINATES.map((c) => `silver_parsed.${c} = r.${c}`).join(' AND ');
+
+/**
+ * The data-quality row gate, on the new telemetry rows: every row-level expectation of the
+ * telemetry suites in one pass. Rows failing an expectation marked `quarantine` become
+ * quarantine rows (reason `expectation_failed`, `fields` = the failed expectations as
+ * `suite/id`) and are not judged by the other expectations. This runs before the counts
+ * and the writes, so reconciliation sees every row where it ends. Redoing a range whose
+ * quarantine is already committed takes the routing from that table instead (the suites
+ * may have changed since).
+ */
+async function rowGate(
+  connection: DuckDBConnection,
+  gate: DqGate,
+  quarantine: Snapshot,
+  quarantinePending: boolean,
+  tableVersion: number,
+): Promise<ExpectationOutcome[]> {
+  const set = `reasons = '${EXPECTATION_FAILED}', reason = '${EXPECTATION_FAILED}', fields = r.expectation_ids`;
+  if (!quarantinePending) {
+    const routed = `SELECT ${COORDINATES.join(', ')}, fields AS expectation_ids FROM (${scanSql(quarantine)}) WHERE reason = '${EXPECTATION_FAILED}'`;
+    await connection.run(
+      `UPDATE silver_parsed SET ${set} FROM (${routed}) AS r WHERE ${SAME_ROW} AND silver_parsed.reasons = ''`,
+    );
+  }
+  const batch: DqBatch = {
+    table: SILVER_TABLES.telemetry,
+    tableVersion,
+    schema: TELEMETRY_SCHEMA,
+    tableSql: 'SELECT * FROM silver_new_telemetry',
+  };
+  const entries = gate
+    .quarantineExpectations(SILVER_TABLES.telemetry)
+    .flatMap(({ suite, expectations }) =>
+      expectations.map((expectation) => ({
+        label: `${suite.name}/${expectation.id}`,
+        expectation,
+      })),
+    );
+  const labels = new Set(entries.map((entry) => entry.label));
+  const outcomes = (
+    await gate.evaluate(connection, batch, {
+      only: (e) => e.scope === 'row' && (quarantinePending || !e.quarantine),
+      routeQuarantine: true,
+    })
+  ).map((o) => (labels.has(`${o.suite}/${o.id}`) ? { ...o, quarantined: o.unexpectedCount } : o));
+  if (!quarantinePending || outcomes.every((o) => o.quarantined === 0)) return outcomes;
+  const failing = failingRowsSql(
+    entries,
+    TELEMETRY_SCHEMA,
+    'SELECT * FROM silver_new_telemetry',
+    COORDINATES,
+  );
+  try {
+    await connection.run(`CREATE OR REPLACE TEMP TABLE dq_routed AS ${failing}`);
+    await connection.run(`UPDATE silver_parsed SET ${set} FROM dq_routed AS r WHERE ${SAME_ROW}`);
+    // Valid rows kept no raw value; quarantine rows carry it.
+    await connection.run(
+      `UPDATE silver_parsed SET value = b.value FROM bronze_new AS b, dq_routed AS r ` +
+        `WHERE ${SAME_ROW} AND b.topic = r.bronze_topic AND b."partition" = r.bronze_partition AND b."offset" = r.bronze_offset`,
+    );
+  } finally {
+    await connection.run('DROP TABLE IF EXISTS dq_routed');
+  }
+  return outcomes;
+}
+
+/** Outcomes evaluated before a commit, given the table version that commit made. */
+function atVersion(
+  outcomes: readonly ExpectationOutcome[],
+  versions: Readonly<Record<string, number | undefined>>,
+): ExpectationOutcome[] {
+  return outcomes.map((o) => ({ ...o, tableVersion: versions[o.table] ?? o.tableVersion }));
+}
+
 interface Increment {
   /** Bronze version already consumed (undefined: none, or a full refresh). */
   readonly from: number | undefined;
@@ -108,6 +201,7 @@ async function runIncrement(
   bronze: DeltaTable,
   tables: Tables,
   increment: Increment,
+  gate: DqGate,
 ): Promise<SilverCounts> {
   const { from, to, fullRefresh } = increment;
   const range = `v${from ?? -1}..v${to}`;
@@ -142,6 +236,14 @@ async function runIncrement(
     try {
       await connection.run(parseSql());
       await connection.run(modelSql('duplicates'));
+      await view(connection, 'silver_new_telemetry', modelSql('telemetry'));
+      const rowOutcomes = await rowGate(
+        connection,
+        gate,
+        base.quarantine,
+        pending('quarantine'),
+        base.telemetry.version,
+      );
       const rowsIn = await countOf(connection, 'SELECT 1 FROM bronze_new');
       const reader = await connection.runAndReadAll(modelSql('reconcile'));
       const [parsed, quarantined, duplicates, telemetry, sessionEvents] = (
@@ -165,6 +267,64 @@ async function runIncrement(
       );
       ctx.signal.throwIfAborted();
 
+      // Every session event silver will hold: the committed ones and, unless this range is
+      // already committed, the new ones. The sessions table is rebuilt from them.
+      const eventParts: string[] = [];
+      if (!fullRefresh) eventParts.push(`SELECT * FROM (${scanSql(base.sessionEvents)})`);
+      if (pending('sessionEvents'))
+        eventParts.push(`SELECT * FROM (${modelSql('session_events')})`);
+      await view(connection, 'session_events_all', eventParts.join(' UNION ALL BY NAME '));
+      if (pending('sessions')) {
+        await connection.run(
+          `CREATE OR REPLACE TEMP TABLE silver_sessions_next AS ${modelSql('sessions')}`,
+        );
+      }
+
+      // The table gate: what each table will hold after this increment, before any commit.
+      const tableOutcomes: ExpectationOutcome[] = [];
+      if (pending('telemetry')) {
+        const existing =
+          fullRefresh || base.telemetry.files.length === 0 ? undefined : base.telemetry;
+        const fresh = (columns: readonly string[]): string =>
+          `SELECT ${columns.length === 0 ? '1 AS __dq_one' : columns.map(quoteIdentifier).join(', ')} FROM silver_new_telemetry`;
+        const telemetry: DqBatch = {
+          table: SILVER_TABLES.telemetry,
+          tableVersion: base.telemetry.version,
+          schema: TELEMETRY_SCHEMA,
+          tableSql: (columns) =>
+            existing === undefined
+              ? fresh(columns)
+              : `${snapshotColumnsSql(existing, columns)} UNION ALL ${fresh(columns)}`,
+          rowsSql: fresh,
+          ...(existing === undefined
+            ? {}
+            : {
+                existingSql: (columns: readonly string[]) => snapshotColumnsSql(existing, columns),
+              }),
+        };
+        tableOutcomes.push(
+          ...(await gate.evaluate(connection, telemetry, { only: (e) => e.scope === 'table' })),
+        );
+      }
+      if (pending('sessions')) {
+        const sessions: DqBatch = {
+          table: SILVER_TABLES.sessions,
+          tableVersion: base.sessions.version,
+          schema: SESSIONS_SCHEMA,
+          tableSql: 'SELECT * FROM silver_sessions_next',
+        };
+        tableOutcomes.push(...(await gate.evaluate(connection, sessions)));
+      }
+      const outcomes = [...rowOutcomes, ...tableOutcomes];
+      // A stopped increment commits nothing, so it quarantined nothing either.
+      await gate.stopIfCritical(
+        outcomes.map((o) => ({ ...o, quarantined: 0 })),
+        'silver',
+        `this run committed nothing of bronze ${range} to the silver tables`,
+      );
+      ctx.signal.throwIfAborted();
+
+      const committed: Record<string, number | undefined> = {};
       const write = async (
         key: SilverTable,
         sql: string,
@@ -177,38 +337,44 @@ async function runIncrement(
             `silver reconciliation failed for ${SILVER_TABLE_SPECS[key].path}: wrote ${staged.numRecords} rows, expected ${expected}`,
           );
         }
-        await commitStaged(tables[key], base[key], staged, {
+        const commit = await commitStaged(tables[key], base[key], staged, {
           txns,
           replace: fullRefresh || key === 'sessions',
         });
+        committed[SILVER_TABLE_SPECS[key].path] = commit.version;
       };
       // Telemetry commits last: its txn is the progress marker other readers look at.
       await write('quarantine', modelSql('quarantine'), counts.quarantined);
       await write('duplicates', modelSql('duplicate_rows'), counts.duplicates);
       await write('sessionEvents', modelSql('session_events'), counts.sessionEvents);
-      await view(connection, 'silver_new_telemetry', modelSql('telemetry'));
-      await view(
-        connection,
-        'session_events_all',
-        `SELECT * FROM (${scanSql(await tables.sessionEvents.snapshot())})`,
-      );
-      await write('sessions', modelSql('sessions'), undefined);
+      await write('sessions', 'SELECT * FROM silver_sessions_next', undefined);
       await write('telemetry', modelSql('telemetry'), counts.telemetry);
+      await gate.record(atVersion(outcomes, committed));
       ctx.progress(
         `bronze ${range}: ${counts.telemetry} telemetry, ${counts.sessionEvents} session events, ` +
           `${counts.quarantined} quarantined, ${counts.duplicates} duplicates`,
       );
       return counts;
     } finally {
-      for (const name of ['silver_parsed', 'silver_dups']) {
+      for (const name of ['silver_parsed', 'silver_dups', 'silver_sessions_next']) {
         await connection.run(`DROP TABLE IF EXISTS ${name}`);
       }
     }
   });
 }
 
+export interface SilverLayerOptions {
+  /** The data-quality gate's suites (default: the shipped `expectations/`). */
+  readonly dq?: DqOptions;
+}
+
 /** Runs silver on `ctx` (see PipelineLayer). */
-export async function runSilver(ctx: PipelineContext): Promise<LayerResult> {
+export async function runSilver(
+  ctx: PipelineContext,
+  options: SilverLayerOptions = {},
+): Promise<LayerResult> {
+  // Suites load first: a bad suite file stops the run before any work.
+  const gate = DqGate.open(ctx, options.dq);
   const bronze = await openBronze(ctx);
   let tables: Tables | undefined;
   try {
@@ -238,7 +404,7 @@ export async function runSilver(ctx: PipelineContext): Promise<LayerResult> {
         break;
       }
       ctx.signal.throwIfAborted();
-      const counts = await runIncrement(ctx, bronze, tables, increment);
+      const counts = await runIncrement(ctx, bronze, tables, increment, gate);
       upToDate = false;
       notes.push(`bronze v${increment.from ?? -1}..v${increment.to}`);
       totals.rowsIn += counts.rowsIn;
@@ -250,6 +416,12 @@ export async function runSilver(ctx: PipelineContext): Promise<LayerResult> {
       fullRefresh = false;
     }
     if (totals.sessionEvents > 0) notes.push(`${totals.sessionEvents} session events`);
+    const docsProblem = await gate.writeDocs();
+    if (docsProblem !== undefined) {
+      notes.push(docsProblem);
+      ctx.progress(docsProblem);
+    }
+    const expectations = gate.summary();
     const versions: Record<string, number> = {};
     for (const key of TABLE_KEYS) {
       versions[SILVER_TABLE_SPECS[key].path] = await tables[key].latestVersion();
@@ -259,6 +431,7 @@ export async function runSilver(ctx: PipelineContext): Promise<LayerResult> {
       rowsOut: totals.telemetry,
       quarantined: totals.quarantined,
       duplicates: totals.duplicates,
+      ...(expectations === undefined ? {} : { expectations }),
       upToDate,
       tables: versions,
       notes,
@@ -269,4 +442,9 @@ export async function runSilver(ctx: PipelineContext): Promise<LayerResult> {
   }
 }
 
-export const silverLayer: PipelineLayer = { name: 'silver', run: runSilver };
+/** The silver layer with its own data-quality settings (e.g. another suites folder). */
+export function createSilverLayer(options: SilverLayerOptions = {}): PipelineLayer {
+  return { name: 'silver', run: (ctx) => runSilver(ctx, options) };
+}
+
+export const silverLayer: PipelineLayer = createSilverLayer();

@@ -11,6 +11,7 @@ import {
   UUID_PATTERN,
   type FieldScope,
   type JsonField,
+  type JsonKind,
 } from './fields.js';
 import { SIGNAL_COLUMNS, SILVER_POLICY } from './schema.js';
 
@@ -174,7 +175,8 @@ function checkedFields(): JsonField[] {
 function outputColumns(): string {
   const signals = SIGNAL_COLUMNS.map((column) => {
     const type = column.type === 'integer' ? 'INTEGER' : 'DOUBLE';
-    return `CAST(n_${column.name} AS ${type}) AS ${column.name}`;
+    // TRY_CAST: a quarantined row's NaN or 1e999 gear must not stop the run.
+    return `${type === 'INTEGER' ? 'TRY_CAST' : 'CAST'}(n_${column.name} AS ${type}) AS ${column.name}`;
   });
   const session = SESSION_FIELDS.filter((f) => f.kind !== 'object').map((f) => {
     const name = f.column;
@@ -206,8 +208,162 @@ function anyFlag(kind: (typeof FLAG_KINDS)[number], fields: readonly JsonField[]
   return fields.map((f) => `${kind}_${f.column}`).join(' OR ');
 }
 
-/** sql/silver/parse.sql with its slots filled. */
-export function parseSql(): string {
+/** The largest integer a double holds exactly: a larger `seq` takes the general path. */
+const MAX_EXACT_INTEGER = '9007199254740991';
+
+/** Telemetry fields the fast path reads: the envelope, `signals` and the signals. */
+function fastFields(): JsonField[] {
+  return EVENT_FIELDS.filter((f) => f.scope === 'envelope' || f.scope === 'telemetry');
+}
+
+/** Fields the fast path reads as JSON text rather than as a VARCHAR value. */
+const asJsonText = (f: JsonField): boolean =>
+  f.kind === 'integer' || f.kind === 'number' || f.column === 'vehicle_id';
+
+/**
+ * A field of the fast path's struct `t`, e.g. `t.signals.engine_rpm`. JSON text is read as
+ * VARCHAR: a cast straight from DuckDB's JSON type would parse it and coerce `"3000"`.
+ */
+function member(f: JsonField): string {
+  const path = f.parent === undefined ? `t.${f.column}` : `t.${f.parent}.${f.column}`;
+  return asJsonText(f) ? `CAST(${path} AS VARCHAR)` : path;
+}
+
+/**
+ * The json_transform structure of the fast path. Numbers and `vehicle_id` come as JSON text
+ * (json_transform would coerce "3000" or true to a number and 12 to a string, which schema
+ * v1 refuses); the other strings as VARCHAR, whose checks only a JSON string can pass.
+ */
+function fastStructure(): string {
+  const type = (f: JsonField): unknown => {
+    if (f.kind === 'object') {
+      return Object.fromEntries(
+        fastFields()
+          .filter((c) => c.parent === f.column)
+          .map((c) => [c.column, type(c)]),
+      );
+    }
+    return asJsonText(f) ? 'JSON' : 'VARCHAR';
+  };
+  const top = fastFields().filter((f) => f.parent === undefined);
+  return JSON.stringify(Object.fromEntries(top.map((f) => [f.column, type(f)])));
+}
+
+/** Fast-path values, computed as the general path computes them from the same JSON text. */
+function fastValues(): string {
+  return fastFields()
+    .filter((f) => f.kind !== 'object')
+    .map((f) => {
+      const m = member(f);
+      if (f.kind === 'integer' || f.kind === 'number')
+        return `TRY_CAST(${m} AS DOUBLE) AS ${num(f)}`;
+      if (f.column === 'vehicle_id') {
+        return `CASE WHEN contains(${m}, '\\') THEN json_extract_string(${m}, '$') ELSE ${m}[2:-2] END AS ${str(f)}`;
+      }
+      return `${m} AS ${str(f)}`;
+    })
+    .join(',\n    ');
+}
+
+/**
+ * The fast-path test: every field present and not null, and every check of the general path
+ * passed, as positive tests on the same values. A JSON null signal (a dropout) is valid
+ * telemetry, but json_transform cannot tell it from a missing one: such rows take the
+ * general path.
+ */
+function fastChecks(): string {
+  const checks = ['t IS NOT NULL'];
+  for (const f of fastFields()) {
+    const m = member(f);
+    switch (f.kind) {
+      case 'object':
+        checks.push(`${m} IS NOT NULL`);
+        break;
+      case 'string':
+        switch (f.column) {
+          case 'event_type':
+            checks.push(`${str(f)} = 'telemetry'`);
+            break;
+          case 'event_id':
+          case 'session_id':
+            checks.push(`regexp_full_match(${str(f)}, ${quoteLiteral(UUID_PATTERN)})`);
+            break;
+          case 'vehicle_id':
+            checks.push(`starts_with(${m}, '"')`, `length(${str(f)}) BETWEEN 1 AND 64`);
+            break;
+          case 'event_time':
+            checks.push(
+              `regexp_full_match(${str(f)}, ${quoteLiteral(RFC3339)})`,
+              'f_event_time IS NOT NULL',
+            );
+            break;
+          default:
+            throw new Error(`${f.path}: no fast-path rule for this string field`);
+        }
+        break;
+      case 'integer':
+      case 'number': {
+        const n = num(f);
+        if (f.column === 'schema_version') {
+          checks.push(`${m} = '1'`);
+          break;
+        }
+        const lo = f.min ?? `-${FINITE}`;
+        const hi = f.column === 'seq' ? MAX_EXACT_INTEGER : (f.max ?? FINITE);
+        checks.push(`${n} BETWEEN ${lo} AND ${hi}`);
+        if (f.kind === 'integer') checks.push(`${n} = floor(${n})`);
+        break;
+      }
+      default:
+        throw new Error(`${f.path}: no fast-path check for ${f.kind} fields`);
+    }
+  }
+  return checks.join('\n      AND ');
+}
+
+function fastOutputColumns(): string {
+  return SIGNAL_COLUMNS.map((column) => {
+    const type = column.type === 'integer' ? 'INTEGER' : 'DOUBLE';
+    // TRY_CAST: a quarantined row's NaN or 1e999 gear must not stop the run.
+    return `${type === 'INTEGER' ? 'TRY_CAST' : 'CAST'}(n_${column.name} AS ${type}) AS ${column.name}`;
+  }).join(',\n  ');
+}
+
+/** The general path's session columns, typed, all NULL (fast-path rows are telemetry). */
+function noSessionColumns(): string {
+  const types: Readonly<Record<JsonKind, string>> = {
+    integer: 'BIGINT',
+    number: 'DOUBLE',
+    boolean: 'BOOLEAN',
+    string: 'VARCHAR',
+    object: 'BOOLEAN',
+  };
+  return SESSION_FIELDS.filter((f) => f.kind !== 'object')
+    .map((f) => `CAST(NULL AS ${types[f.kind]}) AS ${f.column}`)
+    .join(',\n  ');
+}
+
+export interface ParseSqlOptions {
+  /**
+   * Take canonical telemetry through the fast path (default). Off, every row takes the
+   * general path: the tests compare the two.
+   */
+  readonly fastPath?: boolean;
+}
+
+/**
+ * The statements of sql/silver/parse.sql with their slots filled: the fast path into
+ * `silver_parsed`, the general path into `silver_slow` for the rows it left, and the merge.
+ */
+export function parseStatements(options: ParseSqlOptions = {}): string[] {
+  return parseSql(options)
+    .split(/;\n/)
+    .map((statement) => statement.trim())
+    .filter((statement) => statement.length > 0);
+}
+
+/** sql/silver/parse.sql with its slots filled (several statements). */
+export function parseSql(options: ParseSqlOptions = {}): string {
   const fields = checkedFields();
   const version = EVENT_FIELDS[0] as JsonField;
   const versionWrongType = `(${raw(version)} IS NOT NULL AND (${num(version)} IS NULL OR ${num(version)} <> floor(${num(version)})))`;
@@ -220,6 +376,12 @@ export function parseSql(): string {
     ),
   ];
   return fillSlots(template('parse'), {
+    fast_enabled: options.fastPath === false ? 'false' : 'true',
+    fast_structure: fastStructure(),
+    fast_values: fastValues(),
+    fast_checks: fastChecks(),
+    fast_output_columns: fastOutputColumns(),
+    no_session_columns: noSessionColumns(),
     event_paths: pathList(EVENT_FIELDS),
     session_paths: pathList(SESSION_FIELDS),
     event_raw: rawColumns(EVENT_FIELDS, 'j'),

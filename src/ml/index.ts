@@ -1,0 +1,3 @@
+// Pitwall's machine learning: `import { RandomForestClassifier } from 'pitwall/ml'`.
+export * from './forest/index.js';
+export * from './metrics.js';
