@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import type { LogConnection, LogSource } from '../log/connect.js';
 import { kafkaSettingsFromEnv } from '../log/kafka/settings.js';
 import { invalidOption, parseIntegerOption } from './options.js';
+import { cliSettings } from './settings.js';
 
 export const LOG_OPTION_DEFAULTS = {
   logDir: '.pitwall/log',
@@ -74,7 +75,7 @@ export function parseLogConnection(
     throw new UsageError(`--brokers needs ${selector} kafka`);
   if (source === 'kafka')
     return { source, kafka: kafkaSettingsFromEnv(env, { brokers: raw.brokers }) };
-  const dir = raw.logDir ?? LOG_OPTION_DEFAULTS.logDir;
+  const dir = raw.logDir ?? cliSettings(env).log.dir;
   if (dir.trim() === '') throw invalidOption('--log-dir', 'a folder path', dir);
   return { source, dir };
 }
@@ -87,7 +88,7 @@ export function parseLogTarget(
   env: Readonly<Record<string, string | undefined>>,
 ): LogTarget {
   const connection = parseLogConnection(source, raw, selector, env);
-  const topic = parseTopicOption('--topic', raw.topic ?? LOG_OPTION_DEFAULTS.topic);
+  const topic = parseTopicOption('--topic', raw.topic ?? cliSettings(env).log.topic);
   const partitions = parseIntegerOption(
     '--partitions',
     raw.partitions ?? LOG_OPTION_DEFAULTS.partitions,

@@ -3,6 +3,7 @@ import { processIo, type CliIo, type CliContext } from './context.js';
 import { EXIT_CODES, reportError } from './exit-codes.js';
 import { guardBrokenPipe } from './output.js';
 import { createProgram } from './program.js';
+import { withDotenv } from './settings.js';
 
 /**
  * Runs `pitwall` with `argv` (the arguments after the program name) and resolves to the
@@ -14,8 +15,9 @@ import { createProgram } from './program.js';
  */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   guardBrokenPipe(io.stdout);
-  const context: CliContext = { io, exitCode: EXIT_CODES.ok };
   try {
+    // Settings from `.env` reach every command through its environment.
+    const context: CliContext = { io: { ...io, env: withDotenv(io.env) }, exitCode: EXIT_CODES.ok };
     await createProgram(context).parseAsync(argv, { from: 'user' });
     return context.exitCode;
   } catch (error) {

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { SETTINGS, describeSettings, loadSettings } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { ROOT, runMain } from '../cli/helpers.js';
+import { withDotenv } from '../../src/cli/settings.js';
 
 const load = (env: Record<string, string>) => loadSettings({ env, envFile: false });
 
@@ -150,5 +151,20 @@ describe('settings', () => {
     const ok = await runMain(['config', 'check'], { env: {} });
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /settings ok.*log local.*server 127\.0\.0\.1:8080/);
+  });
+
+  it('commands take their defaults from the settings, and .env reaches them', async (t) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pitwall-config-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const stats = await runMain(['lake', 'stats', '--json'], { env: { PITWALL_LAKE: dir } });
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.equal((JSON.parse(stats.stdout) as { lake: string }).lake, dir);
+    const bad = await runMain(['pipeline', 'run'], { env: { PITWALL_LAKE: 's3://bucket/lake' } });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /PITWALL_LAKE: s3:\/\/ lakes are not supported yet/);
+    await writeFile(path.join(dir, '.env'), 'PITWALL_LAKE=/from/dotenv\nPITWALL_PORT=9001\n');
+    const merged = withDotenv({ PITWALL_PORT: '9002' }, dir);
+    assert.deepEqual(merged, { PITWALL_LAKE: '/from/dotenv', PITWALL_PORT: '9002' });
+    assert.deepEqual(withDotenv({ A: '1' }, path.join(dir, 'none')), { A: '1' });
   });
 });

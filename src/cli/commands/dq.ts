@@ -6,6 +6,7 @@ import { IoError, PipelineError, UsageError } from '../../errors.js';
 import type { DqRun, ExpectationOutcome } from '../../pipeline/dq/model.js';
 import type { ExpectationSuite } from '../../pipeline/dq/suite.js';
 import { writeLine, type CliContext } from '../context.js';
+import { cliSettings } from '../settings.js';
 import { formatCount, formatTable } from '../format.js';
 import { invalidOption } from '../options.js';
 
@@ -24,8 +25,8 @@ interface LakeOptions {
   json?: boolean;
 }
 
-function lakeRoot(options: LakeOptions, mustExist: boolean): string {
-  const root = options.lake ?? DEFAULT_LAKE;
+function lakeRoot(options: LakeOptions, mustExist: boolean, env: CliContext['io']['env']): string {
+  const root = options.lake ?? cliSettings(env).lake.root;
   if (root.trim() === '') throw invalidOption('--lake', 'a folder path', root);
   if (mustExist && !existsSync(root)) {
     throw new IoError(`no lake at ${root} (fill it with: pitwall ingest, pitwall pipeline run)`);
@@ -152,7 +153,7 @@ export function registerDq(program: Command, context: CliContext): void {
       'check the current tables against the suites, record the results and write the data docs; exit 1 when a critical expectation fails',
     )
     .option('--suite <name>', 'only this suite')
-    .option('--lake <dir>', `lake root (default: ${DEFAULT_LAKE})`)
+    .option('--lake <dir>', `lake root (default: PITWALL_LAKE, else ${DEFAULT_LAKE})`)
     .option('--expectations <dir>', 'folder of suite files (default: the shipped expectations/)')
     .option('--json', 'print the run as JSON on stdout')
     .option('--quiet', 'no progress lines on stderr')
@@ -160,7 +161,7 @@ export function registerDq(program: Command, context: CliContext): void {
       const options = run.opts<
         LakeOptions & { suite?: string; expectations?: string; quiet?: boolean }
       >();
-      const root = lakeRoot(options, true);
+      const root = lakeRoot(options, true, io.env);
       let suites = await suitesFrom(options.expectations);
       if (options.suite !== undefined) {
         const wanted = suites.filter((s) => s.name === options.suite);
@@ -215,11 +216,11 @@ export function registerDq(program: Command, context: CliContext): void {
     .command('results')
     .description('print the outcomes of a recorded run (default: the latest)')
     .option('--run <id>', 'the run id (from pipeline run or dq run)')
-    .option('--lake <dir>', `lake root (default: ${DEFAULT_LAKE})`)
+    .option('--lake <dir>', `lake root (default: PITWALL_LAKE, else ${DEFAULT_LAKE})`)
     .option('--json', 'print the run as JSON')
     .action(async () => {
       const options = results.opts<LakeOptions & { run?: string }>();
-      const root = lakeRoot(options, true);
+      const root = lakeRoot(options, true, io.env);
       if (options.run !== undefined && !/^[0-9A-Za-z-]{1,64}$/.test(options.run)) {
         throw invalidOption('--run', 'a run id such as 0b7c…-…', options.run);
       }
@@ -256,9 +257,9 @@ export function registerDq(program: Command, context: CliContext): void {
     .description(
       'write the HTML data docs of the latest run from the results table; print the index path',
     )
-    .option('--lake <dir>', `lake root (default: ${DEFAULT_LAKE})`)
+    .option('--lake <dir>', `lake root (default: PITWALL_LAKE, else ${DEFAULT_LAKE})`)
     .action(async () => {
-      const root = lakeRoot(docs.opts<LakeOptions>(), true);
+      const root = lakeRoot(docs.opts<LakeOptions>(), true, io.env);
       const { DuckDbEngine } = await import('../../lake/index.js');
       const { writeRunDocs } = await import('../../pipeline/dq/data-docs.js');
       const { resultsLocation } = await import('../../pipeline/dq/results.js');

@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { LOG_SOURCES, type LogConnection, type LogSource } from '../../log/connect.js';
 import { LOG_OPTION_DEFAULTS, parseLogConnection, parseTopicOption } from '../log-options.js';
 import { invalidOption, parseChoiceOption, parseIntegerOption, type Range } from '../options.js';
+import { cliSettings } from '../settings.js';
 
 export const INGEST_DEFAULTS = {
   source: 'local',
@@ -72,13 +73,20 @@ export function parseIngestOptions(
   env: Readonly<Record<string, string | undefined>>,
 ): IngestSettings {
   const d = INGEST_DEFAULTS;
-  const source: LogSource = parseChoiceOption('--source', raw.source ?? d.source, LOG_SOURCES);
+  const settings = cliSettings(env);
+  const source: LogSource = parseChoiceOption(
+    '--source',
+    raw.source ?? settings.log.kind,
+    LOG_SOURCES,
+  );
   const connection = parseLogConnection(source, raw, '--source', env);
-  const topics = [...new Set((raw.topic ?? [d.topic]).map((t) => parseTopicOption('--topic', t)))];
+  const topics = [
+    ...new Set((raw.topic ?? [settings.log.topic]).map((t) => parseTopicOption('--topic', t))),
+  ];
   const group = raw.group ?? d.group;
   if (!GROUP_ID.test(group))
     throw invalidOption('--group', 'letters, digits, ".", "_" or "-" (at most 249)', group);
-  const lake = nonEmptyPath('--lake', raw.lake ?? d.lake);
+  const lake = nonEmptyPath('--lake', raw.lake ?? settings.lake.root);
   const L = INGEST_LIMITS;
   const maxBatchRecords = parseIntegerOption(
     '--max-batch-records',

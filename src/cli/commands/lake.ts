@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { writeLine, type CliContext } from '../context.js';
 import { formatCount, formatTable } from '../format.js';
 import { invalidOption } from '../options.js';
+import { cliSettings } from '../settings.js';
 
 const DEFAULT_LAKE = '.pitwall/lake';
 
@@ -23,11 +24,11 @@ export function registerLake(program: Command, context: CliContext): void {
   const stats = lake
     .command('stats')
     .description('print each Delta table under the lake root: version, files, rows, size')
-    .option('--lake <dir>', `lake root (default: ${DEFAULT_LAKE})`)
+    .option('--lake <dir>', `lake root (default: PITWALL_LAKE, else ${DEFAULT_LAKE})`)
     .option('--json', 'print JSON instead of a table')
     .action(async () => {
       const options = stats.opts<{ lake?: string; json?: boolean }>();
-      const root = options.lake ?? DEFAULT_LAKE;
+      const root = options.lake ?? cliSettings(context.io.env).lake.root;
       if (root.trim() === '') throw invalidOption('--lake', 'a folder path', root);
       const { lakeStats } = await import('../../pipeline/lake-stats.js');
       const tables = await lakeStats(root);

@@ -1,8 +1,10 @@
 // `pitwall ml dataset`: gold → train/test Parquet split by session, with a manifest.
+import path from 'node:path';
 import type { Command } from 'commander';
 import { writeLine, type CliContext } from '../context.js';
 import { formatCount, formatTable } from '../format.js';
 import { invalidOption, parseIntegerOption, parseNumberOption } from '../options.js';
+import { cliSettings } from '../settings.js';
 
 export const DEFAULT_LAKE = '.pitwall/lake';
 export const DEFAULT_DATASET_DIR = '.pitwall/datasets/driving-style';
@@ -28,8 +30,11 @@ export function registerMlDataset(ml: Command, context: CliContext): void {
   const dataset = ml
     .command('dataset')
     .description('split gold features into train/test Parquet by session (stratified, seeded)')
-    .option('--lake <dir>', `lake root (default: ${DEFAULT_LAKE})`)
-    .option('--out <dir>', `output folder (default: ${DEFAULT_DATASET_DIR})`)
+    .option('--lake <dir>', `lake root (default: PITWALL_LAKE, else ${DEFAULT_LAKE})`)
+    .option(
+      '--out <dir>',
+      `output folder (default: <PITWALL_HOME>/datasets/driving-style, i.e. ${DEFAULT_DATASET_DIR})`,
+    )
     .option('--seed <n>', 'seed of the split (default: 42)')
     .option(
       '--test-fraction <x>',
@@ -41,9 +46,10 @@ export function registerMlDataset(ml: Command, context: CliContext): void {
     .addHelpText('after', EXAMPLES)
     .action(async () => {
       const options = dataset.opts<RawDatasetOptions>();
-      const lakeRoot = options.lake ?? DEFAULT_LAKE;
+      const settings = cliSettings(context.io.env);
+      const lakeRoot = options.lake ?? settings.lake.root;
       if (lakeRoot.trim() === '') throw invalidOption('--lake', 'a folder path', lakeRoot);
-      const outDir = options.out ?? DEFAULT_DATASET_DIR;
+      const outDir = options.out ?? path.join(settings.home, 'datasets', 'driving-style');
       if (outDir.trim() === '') throw invalidOption('--out', 'a folder path', outDir);
       const seed =
         options.seed === undefined

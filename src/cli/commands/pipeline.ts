@@ -8,6 +8,7 @@ import type { LayerName, LayerReport } from '../../pipeline/run.js';
 import { writeLine, type CliContext } from '../context.js';
 import { formatCount, formatTable, formatWallTime } from '../format.js';
 import { invalidOption } from '../options.js';
+import { cliSettings } from '../settings.js';
 
 const DEFAULT_LAKE = '.pitwall/lake';
 const LAYERS = ['silver', 'gold'] as const satisfies readonly LayerName[];
@@ -80,7 +81,7 @@ export function registerPipeline(program: Command, context: CliContext): void {
     .command('run')
     .description('process what bronze added since the last run into silver and gold')
     .option('--layers <list>', `layers to run: ${LAYERS.join(',')} (default: all)`)
-    .option('--lake <dir>', `lake root (default: ${DEFAULT_LAKE})`)
+    .option('--lake <dir>', `lake root (default: PITWALL_LAKE, else ${DEFAULT_LAKE})`)
     .option('--full-refresh', 'rebuild the layers from all of their input')
     .option(
       '--expectations <dir>',
@@ -92,7 +93,7 @@ export function registerPipeline(program: Command, context: CliContext): void {
     .action(async () => {
       const options = run.opts<RawRunOptions>();
       const layers = parseLayers(options.layers ?? LAYERS.join(','));
-      const root = options.lake ?? DEFAULT_LAKE;
+      const root = options.lake ?? cliSettings(context.io.env).lake.root;
       if (root.trim() === '') throw invalidOption('--lake', 'a folder path', root);
       if (!existsSync(root)) {
         throw new IoError(`no lake at ${root} (fill bronze with: pitwall ingest)`);

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { writeLine, type CliContext } from '../context.js';
 import { formatTable } from '../format.js';
 import { invalidOption, parseChoiceOption, parseIntegerOption } from '../options.js';
+import { cliSettings } from '../settings.js';
 import { DEFAULT_DATASET_DIR, DEFAULT_LAKE } from './ml-dataset.js';
 
 const EXAMPLES = `
@@ -70,9 +71,10 @@ export function registerTrain(program: Command, context: CliContext): void {
     .addHelpText('after', EXAMPLES)
     .action(async () => {
       const o = train.opts<RawTrainOptions>();
-      const datasetDir = o.dataset ?? DEFAULT_DATASET_DIR;
+      const settings = cliSettings(context.io.env);
+      const datasetDir = o.dataset ?? path.join(settings.home, 'datasets', 'driving-style');
       if (datasetDir.trim() === '') throw invalidOption('--dataset', 'a folder path', datasetDir);
-      const lakeRoot = o.lake ?? DEFAULT_LAKE;
+      const lakeRoot = o.lake ?? settings.lake.root;
       const nEstimators = parseIntegerOption('--trees', o.trees ?? '300', { min: 1, max: 10_000 });
       const maxDepth = parseIntegerOption('--max-depth', o.maxDepth ?? '12', { min: 1, max: 64 });
       const classWeight = parseChoiceOption('--class-weight', o.classWeight ?? 'balanced', [
